@@ -1,0 +1,3 @@
+from carebot.cli import main
+
+main()

@@ -1,0 +1,16 @@
+"""Sub-command groups of the `carebot` CLI, one module per concern."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+# module name -> (typer group name or None for top-level commands)
+COMMAND_MODULES = ["db", "nlu", "customers", "imports", "demo"]
+
+
+def register_all(app: typer.Typer) -> None:
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"carebot.commands.{name}")
+        module.register(app)

@@ -1,0 +1,169 @@
+"""Settings from environment variables (and an optional `.env`), split by concern.
+
+Loaded once in the CLI's `main()` and passed down; nothing reads the environment elsewhere.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'carebot.db'}"
+MEMORY_REDIS_URL = "memory://"
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "token", "xxx", "placeholder"}
+
+
+class _Section(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+
+class DatabaseSettings(_Section):
+    database_url: str = Field(DEFAULT_DATABASE_URL, alias="DATABASE_URL")
+    database_echo: bool = Field(False, alias="DATABASE_ECHO")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0].split("+", 1)[0]
+        if "://" not in value or scheme not in {"sqlite", "postgresql", "postgres"}:
+            raise ValueError("expected a sqlite:///path or postgresql://user@host/db URL")
+        return value
+
+
+class RedisSettings(_Section):
+    redis_url: str = Field(MEMORY_REDIS_URL, alias="REDIS_URL")
+
+    @field_validator("redis_url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if value != MEMORY_REDIS_URL and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("expected redis://host:port/db, rediss://… or memory:// (in-process stand-in)")
+        return value
+
+
+class NluSettings(_Section):
+    nlu_url: str = Field("http://127.0.0.1:5005", alias="NLU_URL")
+    nlu_timeout_seconds: float = Field(2.0, alias="NLU_TIMEOUT_SECONDS", gt=0, le=30)
+    nlu_confidence_threshold: float = Field(0.5, alias="NLU_CONFIDENCE_THRESHOLD", ge=0, le=1)
+    nlu_port: int = Field(5005, alias="NLU_PORT", ge=1, le=65535)
+
+    @field_validator("nlu_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// URL of the Rasa server")
+        return value.rstrip("/")
+
+
+class BotSettings(_Section):
+    telegram_bot_token: str = Field("", alias="TELEGRAM_BOT_TOKEN")
+    telegram_base_url: str = Field("https://api.telegram.org/bot", alias="TELEGRAM_BASE_URL")
+    staff_group_id: int | None = Field(None, alias="STAFF_GROUP_ID")
+    webhook_url: str = Field("", alias="WEBHOOK_URL")
+    webhook_secret: str = Field("", alias="WEBHOOK_SECRET")
+    webhook_listen: str = Field("0.0.0.0", alias="WEBHOOK_LISTEN")
+    webhook_port: int = Field(8443, alias="WEBHOOK_PORT", ge=1, le=65535)
+    dialogue_ttl_seconds: int = Field(1800, alias="DIALOGUE_TTL_SECONDS", gt=0)
+
+
+class CareSettings(_Section):
+    timezone: str = Field("Asia/Shanghai", alias="TIMEZONE")
+    default_language: str = Field("zh", alias="DEFAULT_LANGUAGE")
+    quiet_hours: str = Field("21-9", alias="QUIET_HOURS")
+    marketing_per_week: int = Field(2, alias="MARKETING_PER_WEEK", ge=0)
+    points_per_yuan: Decimal = Field(Decimal("1"), alias="POINTS_PER_YUAN", ge=0)
+    points_expiry_months: int = Field(12, alias="POINTS_EXPIRY_MONTHS", ge=1)
+    birthday_bonus_points: int = Field(100, alias="BIRTHDAY_BONUS_POINTS", ge=0)
+    referral_bonus_points: int = Field(200, alias="REFERRAL_BONUS_POINTS", ge=0)
+
+    @field_validator("timezone")
+    @classmethod
+    def _real_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("expected an IANA time zone such as Asia/Shanghai or Europe/London") from None
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _supported_language(cls, value: str) -> str:
+        if value not in {"zh", "en"}:
+            raise ValueError("expected zh or en")
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _hour_range(cls, value: str) -> str:
+        start, _, end = value.partition("-")
+        if not (start.isdigit() and end.isdigit() and 0 <= int(start) < 24 and 0 <= int(end) < 24):
+            raise ValueError("expected START-END in whole hours, e.g. 21-9 (no marketing 21:00-09:00)")
+        return value
+
+
+class ConsoleSettings(_Section):
+    console_host: str = Field("127.0.0.1", alias="CONSOLE_HOST")
+    console_port: int = Field(8080, alias="CONSOLE_PORT", ge=1, le=65535)
+    shop_api_key: str = Field("", alias="SHOP_API_KEY")
+
+
+class Settings:
+    """All sections together; `environment` decides whether placeholder secrets are refused."""
+
+    def __init__(self, **overrides: object) -> None:
+        self.environment: str = str(overrides.pop("environment", None) or _env("CAREBOT_ENV", "development"))
+        self.database = DatabaseSettings(**_pick(overrides, DatabaseSettings))
+        self.redis = RedisSettings(**_pick(overrides, RedisSettings))
+        self.nlu = NluSettings(**_pick(overrides, NluSettings))
+        self.bot = BotSettings(**_pick(overrides, BotSettings))
+        self.care = CareSettings(**_pick(overrides, CareSettings))
+        self.console = ConsoleSettings(**_pick(overrides, ConsoleSettings))
+        self._refuse_placeholders()
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    def _refuse_placeholders(self) -> None:
+        if not self.is_production:
+            return
+        for variable, value in {
+            "TELEGRAM_BOT_TOKEN": self.bot.telegram_bot_token,
+            "SHOP_API_KEY": self.console.shop_api_key,
+        }.items():
+            if value.strip().lower() in PLACEHOLDER_SECRETS:
+                raise SettingsError(f"{variable}: set a real secret (CAREBOT_ENV=production refuses '{value}')")
+        if self.bot.webhook_url and self.bot.webhook_secret.strip().lower() in PLACEHOLDER_SECRETS:
+            raise SettingsError("WEBHOOK_SECRET: a webhook in production needs a random secret token")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names the variable and what is expected."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate all settings, turning pydantic's errors into one readable message."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            variable = str(item["loc"][0]) if item["loc"] else "?"
+            problems.append(f"{variable}={item.get('input')!r}: {item['msg']}")
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(problems)) from None
+
+
+def _pick(overrides: dict[str, object], section: type[BaseSettings]) -> dict[str, object]:
+    aliases = {field.alias or name for name, field in section.model_fields.items()}
+    return {key: overrides.pop(key) for key in list(overrides) if key in aliases}
+
+
+def _env(name: str, default: str) -> str:
+    import os
+
+    return os.environ.get(name, default)
