@@ -5,8 +5,10 @@ Loaded once in the CLI's `main()` and passed down; nothing reads the environment
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
@@ -115,7 +117,7 @@ class ConsoleSettings(_Section):
 class Settings:
     """All sections together; `environment` decides whether placeholder secrets are refused."""
 
-    def __init__(self, **overrides: object) -> None:
+    def __init__(self, **overrides: Any) -> None:
         self.environment: str = str(overrides.pop("environment", None) or _env("CAREBOT_ENV", "development"))
         self.database = DatabaseSettings(**_pick(overrides, DatabaseSettings))
         self.redis = RedisSettings(**_pick(overrides, RedisSettings))
@@ -146,7 +148,7 @@ class SettingsError(Exception):
     """A setting is missing or malformed; the message names the variable and what is expected."""
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Read and validate all settings, turning pydantic's errors into one readable message."""
     try:
         return Settings(**overrides)
@@ -158,12 +160,10 @@ def load_settings(**overrides: object) -> Settings:
         raise SettingsError("invalid settings:\n  " + "\n  ".join(problems)) from None
 
 
-def _pick(overrides: dict[str, object], section: type[BaseSettings]) -> dict[str, object]:
+def _pick(overrides: dict[str, Any], section: type[BaseSettings]) -> dict[str, Any]:
     aliases = {field.alias or name for name, field in section.model_fields.items()}
     return {key: overrides.pop(key) for key in list(overrides) if key in aliases}
 
 
 def _env(name: str, default: str) -> str:
-    import os
-
     return os.environ.get(name, default)

@@ -1,0 +1,417 @@
+"""CRM tables. Constraints live here so every writer (bot, worker, console, imports) is held to them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.base import Base, BigId, Created, IntPk, Money, Name, ShortText, UtcDateTime
+
+LANGUAGES = ("zh", "en")
+ORDER_STATUSES = ("paid", "refunded", "cancelled")
+LEDGER_REASONS = (
+    "order",
+    "order_reversal",
+    "birthday",
+    "referral",
+    "adjustment",
+    "redemption",
+    "expiry",
+    "import",
+)
+REDEMPTION_STATUSES = ("issued", "used", "cancelled")
+TICKET_STATUSES = ("open", "in_progress", "waiting_customer", "resolved", "closed")
+TICKET_SEVERITIES = ("low", "normal", "high", "critical")
+HANDOFF_STATUSES = ("waiting", "active", "closed")
+CAMPAIGN_STATUSES = ("draft", "scheduled", "sending", "done", "cancelled")
+DELIVERY_STATUSES = ("pending", "sent", "failed", "skipped", "blocked")
+STAFF_ROLES = ("agent", "supervisor", "marketer", "admin")
+MESSAGE_DIRECTIONS = ("in", "out")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Tier(Base):
+    __tablename__ = "tiers"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_zh: Mapped[Name]
+    name_en: Mapped[Name]
+    min_spend: Mapped[Money]
+    multiplier: Mapped[Decimal] = mapped_column(Numeric(4, 2))
+    priority_service: Mapped[bool] = mapped_column(Boolean, default=False)
+    benefits_zh: Mapped[str] = mapped_column(Text, default="")
+    benefits_en: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (
+        CheckConstraint("min_spend >= 0", name="min_spend_non_negative"),
+        CheckConstraint("multiplier > 0", name="multiplier_positive"),
+    )
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[IntPk]
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    telegram_username: Mapped[str | None] = mapped_column(String(64))
+    telegram_language_code: Mapped[str | None] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str | None] = mapped_column(String(32))
+    birthday: Mapped[date | None] = mapped_column(Date)
+    language: Mapped[str | None] = mapped_column(String(2))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    tags: Mapped[str] = mapped_column(String(500), default="")
+    tier_code: Mapped[str] = mapped_column(ForeignKey("tiers.code"), default="basic")
+    points_balance: Mapped[int] = mapped_column(Integer, default=0)
+    marketing_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    opted_out_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    blocked_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    referral_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    segment: Mapped[str | None] = mapped_column(String(32))
+    lifecycle_stage: Mapped[str | None] = mapped_column(String(32))
+    rfm_score: Mapped[str | None] = mapped_column(String(3))
+    created_at: Mapped[Created]
+    last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    tier: Mapped[Tier] = relationship(lazy="raise")
+
+    __table_args__ = (
+        CheckConstraint("points_balance >= 0", name="balance_non_negative"),
+        CheckConstraint(f"language IS NULL OR {_one_of('language', LANGUAGES)}", name="language_known"),
+        Index("ix_customers_last_seen_at", "last_seen_at"),
+        Index("ix_customers_segment", "segment"),
+    )
+
+
+class Order(Base):
+    __tablename__ = "orders"
+
+    id: Mapped[IntPk]
+    source: Mapped[str] = mapped_column(String(32), default="shop")
+    order_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    amount: Mapped[Money]
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    ordered_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    status: Mapped[str] = mapped_column(String(16))
+    shipping_status: Mapped[str | None] = mapped_column(String(32))
+    tracking_number: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[Created]
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("source", "order_id", name="uq_orders_source_order_id"),
+        CheckConstraint("amount >= 0", name="amount_non_negative"),
+        CheckConstraint(_one_of("status", ORDER_STATUSES), name="status_known"),
+        Index("ix_orders_customer_ordered", "customer_id", "ordered_at"),
+    )
+
+
+class LedgerEntry(Base):
+    """Append-only points ledger: every balance change, with the balance after it."""
+
+    __tablename__ = "points_ledger"
+
+    id: Mapped[IntPk]
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    delta: Mapped[int] = mapped_column(Integer)
+    balance_after: Mapped[int] = mapped_column(Integer)
+    # For earnings: points of this entry not yet spent or expired (first earned, first spent).
+    remaining: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    actor: Mapped[str] = mapped_column(String(64), default="system")
+    created_at: Mapped[Created]
+
+    __table_args__ = (
+        CheckConstraint("balance_after >= 0", name="balance_after_non_negative"),
+        CheckConstraint("remaining >= 0", name="remaining_non_negative"),
+        CheckConstraint(_one_of("reason", LEDGER_REASONS), name="reason_known"),
+        Index("ix_points_ledger_customer_created", "customer_id", "created_at"),
+        Index(
+            "ix_points_ledger_open_earnings",
+            "customer_id",
+            "expires_at",
+            postgresql_where=text("remaining > 0"),
+            sqlite_where=text("remaining > 0"),
+        ),
+    )
+
+
+class Reward(Base):
+    __tablename__ = "rewards"
+
+    id: Mapped[IntPk]
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_zh: Mapped[Name]
+    name_en: Mapped[Name]
+    cost_points: Mapped[int] = mapped_column(Integer)
+    stock: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    __table_args__ = (
+        CheckConstraint("cost_points > 0", name="cost_positive"),
+        CheckConstraint("stock IS NULL OR stock >= 0", name="stock_non_negative"),
+    )
+
+
+class Redemption(Base):
+    __tablename__ = "redemptions"
+
+    id: Mapped[IntPk]
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    reward_id: Mapped[int] = mapped_column(ForeignKey("rewards.id"))
+    points: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="issued")
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    created_at: Mapped[Created]
+
+    __table_args__ = (
+        CheckConstraint("points > 0", name="points_positive"),
+        CheckConstraint(_one_of("status", REDEMPTION_STATUSES), name="status_known"),
+    )
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+
+    id: Mapped[IntPk]
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    name: Mapped[Name]
+    email: Mapped[str | None] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[Created]
+
+    __table_args__ = (CheckConstraint(_one_of("role", STAFF_ROLES), name="role_known"),)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    id: Mapped[IntPk]
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    category: Mapped[ShortText]
+    severity: Mapped[str] = mapped_column(String(16), default="normal")
+    # Lower number = served first; VIP customers get a better priority.
+    priority: Mapped[int] = mapped_column(Integer, default=3)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    description: Mapped[str] = mapped_column(Text)
+    order_ref: Mapped[str | None] = mapped_column(String(64))
+    sla_due_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    resolution: Mapped[str | None] = mapped_column(Text)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    abusive: Mapped[bool] = mapped_column(Boolean, default=False)
+    idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    created_at: Mapped[Created]
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    __table_args__ = (
+        CheckConstraint(_one_of("status", TICKET_STATUSES), name="status_known"),
+        CheckConstraint(_one_of("severity", TICKET_SEVERITIES), name="severity_known"),
+        CheckConstraint("priority BETWEEN 1 AND 5", name="priority_range"),
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating_range"),
+        Index("ix_tickets_open_by_priority", "status", "priority", "sla_due_at"),
+        Index("ix_tickets_customer", "customer_id"),
+    )
+
+
+class Handoff(Base):
+    __tablename__ = "handoffs"
+
+    id: Mapped[IntPk]
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    staff_topic_id: Mapped[int | None] = mapped_column(BigInteger)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    priority: Mapped[int] = mapped_column(Integer, default=3)
+    opened_at: Mapped[Created]
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    rating: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (
+        CheckConstraint(_one_of("status", HANDOFF_STATUSES), name="status_known"),
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating_range"),
+        Index("ix_handoffs_customer_status", "customer_id", "status"),
+        Index("ix_handoffs_topic", "staff_topic_id"),
+    )
+
+
+class MessageLog(Base):
+    """One conversation turn (customer text in, or a reply out), for reports and NLU review."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[IntPk]
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    direction: Mapped[str] = mapped_column(String(3))
+    text: Mapped[str] = mapped_column(Text, default="")
+    intent: Mapped[str | None] = mapped_column(String(64))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    handler: Mapped[str | None] = mapped_column(String(64))
+    latency_ms: Mapped[int | None] = mapped_column(Integer)
+    update_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[Created]
+
+    __table_args__ = (
+        CheckConstraint(_one_of("direction", MESSAGE_DIRECTIONS), name="direction_known"),
+        Index("ix_messages_customer_created", "customer_id", "created_at"),
+    )
+
+
+class Product(Base):
+    __tablename__ = "products"
+
+    id: Mapped[IntPk]
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    name_zh: Mapped[Name]
+    name_en: Mapped[Name]
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    category: Mapped[ShortText]
+    price: Mapped[Money]
+    stock: Mapped[int] = mapped_column(Integer, default=0)
+    colours_zh: Mapped[list[str]] = mapped_column(JSON, default=list)
+    colours_en: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sizes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    specs_zh: Mapped[str] = mapped_column(Text, default="")
+    specs_en: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    __table_args__ = (
+        CheckConstraint("price >= 0", name="price_non_negative"),
+        CheckConstraint("stock >= 0", name="stock_non_negative"),
+    )
+
+
+class FaqEntry(Base):
+    __tablename__ = "faq_entries"
+
+    id: Mapped[IntPk]
+    topic: Mapped[str] = mapped_column(String(64), unique=True)
+    question_zh: Mapped[str] = mapped_column(Text)
+    question_en: Mapped[str] = mapped_column(Text)
+    answer_zh: Mapped[str] = mapped_column(Text)
+    answer_en: Mapped[str] = mapped_column(Text)
+
+
+class Segment(Base):
+    """A named customer segment; `rules` select customers (by value segment, tier, tags, language...)."""
+
+    __tablename__ = "segments"
+
+    id: Mapped[IntPk]
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[Created]
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+
+    id: Mapped[IntPk]
+    name: Mapped[Name]
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id"))
+    kind: Mapped[str] = mapped_column(String(16), default="marketing")
+    text_zh: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text)
+    scheduled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[Created]
+
+    __table_args__ = (
+        CheckConstraint(_one_of("status", CAMPAIGN_STATUSES), name="status_known"),
+        CheckConstraint("kind IN ('marketing', 'service')", name="kind_known"),
+        Index("ix_campaigns_status_scheduled", "status", "scheduled_at"),
+    )
+
+
+class Delivery(Base):
+    """One campaign message to one customer; the unique pair makes sending idempotent."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[IntPk]
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(200))
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[Created]
+
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "customer_id", name="uq_deliveries_campaign_customer"),
+        CheckConstraint(_one_of("status", DELIVERY_STATUSES), name="status_known"),
+        Index("ix_deliveries_status", "status", "campaign_id"),
+    )
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[IntPk]
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    target_type: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[Created]
+
+    __table_args__ = (Index("ix_audit_log_target", "target_type", "target_id"),)
+
+
+__all__ = [
+    "AuditLog",
+    "Base",
+    "BigId",
+    "Campaign",
+    "Customer",
+    "Delivery",
+    "FaqEntry",
+    "Handoff",
+    "LedgerEntry",
+    "MessageLog",
+    "Order",
+    "Product",
+    "Redemption",
+    "Reward",
+    "Segment",
+    "Staff",
+    "Ticket",
+    "Tier",
+]

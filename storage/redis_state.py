@@ -1,0 +1,152 @@
+"""Shared fast state in Redis: update de-duplication, dialogue state, locks, outbound rate limits.
+
+Everything here works on real Redis and on the in-process stand-in (fakeredis, with Lua),
+so several bot replicas and workers can share it in production.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, cast
+
+from redis.asyncio import Redis
+
+MEMORY_URL = "memory://"
+
+
+def connect_redis(url: str) -> Redis:
+    """A client for `redis://…`, or an in-process stand-in for `memory://` (the embedded default)."""
+    if url == MEMORY_URL:
+        from fakeredis import FakeAsyncRedis
+
+        return cast(Redis, FakeAsyncRedis(decode_responses=True))
+    return Redis.from_url(url, decode_responses=True)
+
+
+class UpdateDeduplicator:
+    """Telegram may deliver an update twice (retries, replicas); only the first one is handled."""
+
+    def __init__(self, redis: Redis, *, ttl_seconds: int = 24 * 3600, prefix: str = "carebot:update:") -> None:
+        self._redis = redis
+        self._ttl = ttl_seconds
+        self._prefix = prefix
+
+    async def first_time(self, update_id: int) -> bool:
+        """True the first time an update id is seen, False for every repeat within the TTL."""
+        created = await self._redis.set(f"{self._prefix}{update_id}", "1", nx=True, ex=self._ttl)
+        return bool(created)
+
+
+class DialogueStore:
+    """Per-chat dialogue state (active flow and its slots) as JSON, expiring after inactivity."""
+
+    def __init__(self, redis: Redis, *, ttl_seconds: int, prefix: str = "carebot:dialogue:") -> None:
+        self._redis = redis
+        self._ttl = ttl_seconds
+        self._prefix = prefix
+
+    async def load(self, chat_id: int) -> dict[str, Any]:
+        raw = await self._redis.get(f"{self._prefix}{chat_id}")
+        if not raw:
+            return {}
+        try:
+            state = json.loads(raw)
+        except ValueError:
+            return {}
+        return state if isinstance(state, dict) else {}
+
+    async def save(self, chat_id: int, state: dict[str, Any]) -> None:
+        if not state:
+            await self.clear(chat_id)
+            return
+        await self._redis.set(f"{self._prefix}{chat_id}", json.dumps(state, ensure_ascii=False), ex=self._ttl)
+
+    async def clear(self, chat_id: int) -> None:
+        await self._redis.delete(f"{self._prefix}{chat_id}")
+
+
+_RELEASE_LOCK = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('del', KEYS[1])
+end
+return 0
+"""
+
+
+class LockNotAcquired(Exception):
+    """Another process holds the lock."""
+
+
+class DistributedLock:
+    """A Redis lock owned by a random token, so only its holder can release it."""
+
+    def __init__(self, redis: Redis, *, prefix: str = "carebot:lock:") -> None:
+        self._redis = redis
+        self._prefix = prefix
+
+    async def try_acquire(self, name: str, *, ttl_seconds: float) -> str | None:
+        """The owner token if the lock was free, else None."""
+        token = secrets.token_hex(16)
+        acquired = await self._redis.set(f"{self._prefix}{name}", token, nx=True, px=int(ttl_seconds * 1000))
+        return token if acquired else None
+
+    async def release(self, name: str, token: str) -> bool:
+        released = await self._redis.eval(_RELEASE_LOCK, 1, f"{self._prefix}{name}", token)  # type: ignore[misc]
+        return bool(released)
+
+    @asynccontextmanager
+    async def hold(self, name: str, *, ttl_seconds: float) -> AsyncIterator[None]:
+        """Hold the lock for a block of work, or raise LockNotAcquired at once."""
+        token = await self.try_acquire(name, ttl_seconds=ttl_seconds)
+        if token is None:
+            raise LockNotAcquired(name)
+        try:
+            yield
+        finally:
+            await self.release(name, token)
+
+
+# Token bucket: KEYS[1] bucket; ARGV: rate per second, capacity, now (seconds), cost.
+# Returns the seconds to wait before the cost fits (0 when granted; the tokens are then taken).
+_TOKEN_BUCKET = """
+local rate = tonumber(ARGV[1])
+local capacity = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+local cost = tonumber(ARGV[4])
+local state = redis.call('hmget', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1]) or capacity
+local at = tonumber(state[2]) or now
+if now > at then
+  tokens = math.min(capacity, tokens + (now - at) * rate)
+  at = now
+end
+local wait = 0
+if tokens >= cost then
+  tokens = tokens - cost
+else
+  wait = (cost - tokens) / rate
+end
+redis.call('hset', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(at))
+redis.call('expire', KEYS[1], math.ceil(capacity / rate) + 1)
+return tostring(wait)
+"""
+
+
+class RateLimiter:
+    """Atomic token buckets in Redis, shared by every process that sends messages."""
+
+    def __init__(self, redis: Redis, *, prefix: str = "carebot:rate:", clock: Any = time.time) -> None:
+        self._redis = redis
+        self._prefix = prefix
+        self._clock = clock
+
+    async def try_take(self, bucket: str, *, rate_per_second: float, capacity: float, cost: float = 1) -> float:
+        """Take `cost` tokens if they are there and return 0, else return the seconds to wait."""
+        wait = await self._redis.eval(  # type: ignore[misc]
+            _TOKEN_BUCKET, 1, f"{self._prefix}{bucket}", rate_per_second, capacity, self._clock(), cost
+        )
+        return float(wait)
