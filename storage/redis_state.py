@@ -95,7 +95,7 @@ class DistributedLock:
         return token if acquired else None
 
     async def release(self, name: str, token: str) -> bool:
-        released = await self._redis.eval(_RELEASE_LOCK, 1, f"{self._prefix}{name}", token)  # type: ignore[misc]
+        released = await self._redis.eval(_RELEASE_LOCK, 1, f"{self._prefix}{name}", token)
         return bool(released)
 
     @asynccontextmanager
@@ -146,7 +146,7 @@ class RateLimiter:
 
     async def try_take(self, bucket: str, *, rate_per_second: float, capacity: float, cost: float = 1) -> float:
         """Take `cost` tokens if they are there and return 0, else return the seconds to wait."""
-        wait = await self._redis.eval(  # type: ignore[misc]
+        wait = await self._redis.eval(
             _TOKEN_BUCKET, 1, f"{self._prefix}{bucket}", rate_per_second, capacity, self._clock(), cost
         )
         return float(wait)

@@ -1,0 +1,75 @@
+"""Redis state on real Redis (TEST_REDIS_URL) or the in-process stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from redis.asyncio import Redis
+
+from storage.redis_state import DialogueStore, DistributedLock, LockNotAcquired, RateLimiter, UpdateDeduplicator
+
+
+class FakeClock:
+    def __init__(self, now: float = 1_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_an_update_is_new_only_once(redis: Redis) -> None:
+    dedup = UpdateDeduplicator(redis)
+    assert await dedup.first_time(42) is True
+    assert await dedup.first_time(42) is False
+    assert await dedup.first_time(43) is True
+
+
+async def test_concurrent_duplicates_pass_exactly_once(redis: Redis) -> None:
+    dedup = UpdateDeduplicator(redis)
+    results = await asyncio.gather(*(dedup.first_time(7) for _ in range(20)))
+    assert results.count(True) == 1
+
+
+async def test_dialogue_state_round_trip_and_expiry(redis: Redis) -> None:
+    store = DialogueStore(redis, ttl_seconds=60)
+    await store.save(5, {"flow": "complaint", "step": "category", "text": "杯子裂了"})
+    assert await store.load(5) == {"flow": "complaint", "step": "category", "text": "杯子裂了"}
+    assert 0 < await redis.ttl("carebot:dialogue:5") <= 60
+    await store.clear(5)
+    assert await store.load(5) == {}
+
+
+async def test_corrupt_dialogue_state_reads_as_empty(redis: Redis) -> None:
+    await redis.set("carebot:dialogue:9", "{not json")
+    assert await DialogueStore(redis, ttl_seconds=60).load(9) == {}
+
+
+async def test_lock_is_exclusive_and_released_only_by_its_owner(redis: Redis) -> None:
+    lock = DistributedLock(redis)
+    token = await lock.try_acquire("job:greetings", ttl_seconds=30)
+    assert token is not None
+    assert await lock.try_acquire("job:greetings", ttl_seconds=30) is None
+    assert await lock.release("job:greetings", "someone-else") is False
+    assert await lock.release("job:greetings", token) is True
+    async with lock.hold("job:greetings", ttl_seconds=30):
+        with pytest.raises(LockNotAcquired):
+            async with lock.hold("job:greetings", ttl_seconds=30):
+                pass
+
+
+async def test_token_bucket_grants_burst_then_asks_to_wait(redis: Redis) -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(redis, clock=clock)
+    grants = [await limiter.try_take("chat:1", rate_per_second=1, capacity=3) for _ in range(3)]
+    assert grants == [0, 0, 0]
+    wait = await limiter.try_take("chat:1", rate_per_second=1, capacity=3)
+    assert wait == pytest.approx(1.0)
+    clock.now += 1.0
+    assert await limiter.try_take("chat:1", rate_per_second=1, capacity=3) == 0
+
+
+async def test_token_bucket_is_atomic_under_concurrency(redis: Redis) -> None:
+    limiter = RateLimiter(redis, clock=FakeClock())
+    waits = await asyncio.gather(*(limiter.try_take("global", rate_per_second=30, capacity=30) for _ in range(50)))
+    assert sum(1 for wait in waits if wait == 0) == 30
