@@ -8,7 +8,8 @@ import sys
 import typer
 
 from carebot.commands import register_all
-from carebot.settings import Settings, SettingsError, load_settings
+from carebot.context import settings_of
+from carebot.settings import SettingsError, load_settings
 
 app = typer.Typer(help="CareBot: customer-care assistant for Telegram with a small CRM.", no_args_is_help=True)
 
@@ -28,14 +29,9 @@ def _root(ctx: typer.Context, verbose: bool = typer.Option(False, "--verbose", "
         raise typer.Exit(2) from None
 
 
-def settings_of(ctx: typer.Context) -> Settings:
-    """The settings loaded by the root callback."""
-    settings = ctx.find_root().obj
-    assert isinstance(settings, Settings)
-    return settings
-
-
 register_all(app)
+
+__all__ = ["app", "main", "settings_of"]
 
 
 def main() -> None:

@@ -1,0 +1,40 @@
+"""Helpers shared by CLI commands: the loaded settings and a database session per command."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import typer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from carebot.settings import Settings
+from storage.engine import create_engine, create_session_factory
+
+T = TypeVar("T")
+
+
+def settings_of(ctx: typer.Context) -> Settings:
+    """The settings loaded by the root callback."""
+    settings = ctx.find_root().obj
+    if not isinstance(settings, Settings):
+        raise RuntimeError("settings were not loaded by the root callback")
+    return settings
+
+
+@asynccontextmanager
+async def command_session(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """One engine and one transaction for a command: committed on success, rolled back on error."""
+    engine = create_engine(settings.database.database_url, echo=settings.database.database_echo)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            yield session
+    finally:
+        await engine.dispose()
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a command's async body."""
+    return asyncio.run(coroutine)
