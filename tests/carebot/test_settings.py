@@ -1,0 +1,61 @@
+"""Settings: embedded defaults work, bad values stop start-up with a message naming the variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from carebot.settings import MEMORY_REDIS_URL, SettingsError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("DATABASE_URL", "REDIS_URL", "NLU_URL", "TIMEZONE", "CAREBOT_ENV", "TELEGRAM_BOT_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+
+
+def test_defaults_are_the_embedded_setup() -> None:
+    settings = load_settings()
+    assert settings.database.database_url.startswith("sqlite:///")
+    assert settings.database.database_url.endswith("var/carebot.db")
+    assert settings.redis.redis_url == MEMORY_REDIS_URL
+    assert settings.care.timezone == "Asia/Shanghai"
+
+
+def test_postgres_url_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://shop@db.internal/carebot")
+    assert load_settings().database.database_url == "postgresql://shop@db.internal/carebot"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "hint"),
+    [
+        ("DATABASE_URL", "mysql://x", "sqlite:///path or postgresql://"),
+        ("REDIS_URL", "localhost:6379", "redis://host:port/db"),
+        ("TIMEZONE", "Mars/Olympus", "IANA time zone"),
+        ("NLU_URL", "rasa:5005", "http://"),
+        ("QUIET_HOURS", "late", "START-END"),
+        ("NLU_CONFIDENCE_THRESHOLD", "2", "less than or equal to 1"),
+        ("STAFF_GROUP_ID", "staff", "valid integer"),
+    ],
+)
+def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, variable: str, value: str, hint: str) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    assert variable in str(error.value)
+    assert hint in str(error.value)
+
+
+def test_production_refuses_placeholder_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CAREBOT_ENV", "production")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "changeme")
+    with pytest.raises(SettingsError, match="TELEGRAM_BOT_TOKEN"):
+        load_settings()
+
+
+def test_dotenv_file_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("TIMEZONE=Europe/London\n")
+    assert load_settings().care.timezone == "Europe/London"
