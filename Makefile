@@ -16,7 +16,8 @@ lint: setup  ## ruff and mypy
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
 
-chat: setup  ## talk to the bot in the terminal on the embedded defaults (SQLite, in-process Redis)
+chat: setup  ## load the demo shop and talk to the bot in the terminal (SQLite, in-process Redis)
+	$(CAREBOT) seed-demo
 	$(CAREBOT) chat --with-nlu
 
 bench: setup  ## run the benchmarks (prints numbers; not part of the tests)
