@@ -21,7 +21,8 @@ from nlu.training import Project, rasa_environment
 FALLBACK_INTENT = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"
 RETRIEVAL_SEPARATOR = "/"
-CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+# Han ideographs only: full-width punctuation ("？") also turns up in English messages.
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 @dataclass(frozen=True)
@@ -105,10 +106,12 @@ def read_examples(project: Project, paths: Sequence[Path]) -> list[Example]:
     return examples
 
 
-def parse_in_process(project: Project, model: Path, texts: Iterable[str]) -> list[dict[str, Any]]:
+def parse_in_process(
+    project: Project, model: Path, texts: Iterable[str], *, timing: bool = False
+) -> list[dict[str, Any]]:
     """Rasa's parse result for each text, parsed in the Rasa environment without HTTP."""
     lines = "".join(json.dumps({"text": text}, ensure_ascii=False) + "\n" for text in texts)
-    return run_rasa_tool(project, ["parse", str(model)], stdin=lines)
+    return run_rasa_tool(project, ["parse", str(model), *(["--timing"] if timing else [])], stdin=lines)
 
 
 def run_rasa_tool(project: Project, args: list[str], stdin: str = "") -> list[dict[str, Any]]:

@@ -2,8 +2,9 @@
 
     examples FILE_OR_DIR...   print the NLU examples as JSON lines {"intent", "text", "entities"},
                               read with Rasa's own reader (entity markup removed, faq/<topic> kept)
-    parse MODEL               read JSON lines {"text"} on stdin, print Rasa's parse result per line,
-                              parsing in-process with the trained model (no HTTP)
+    parse MODEL [--timing]    read JSON lines {"text"} on stdin, print Rasa's parse result per line,
+                              parsing in-process with the trained model (no HTTP); --timing adds
+                              "parse_ms" to each result
 
 Only this module and the graph components import Rasa; the app never does.
 """
@@ -16,6 +17,7 @@ import json
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Iterator, List
 
@@ -52,7 +54,7 @@ def examples(paths: List[str]) -> None:
             print(json.dumps(record, ensure_ascii=False))
 
 
-async def _parse_lines(model: str) -> None:
+async def _parse_lines(model: str, timing: bool) -> None:
     # Rasa's structlog writes debug lines to stdout; keep stdout for the JSON results only.
     out, sys.stdout = sys.stdout, sys.stderr
     from rasa.core.agent import Agent
@@ -62,7 +64,10 @@ async def _parse_lines(model: str) -> None:
         if not line.strip():
             continue
         text = json.loads(line)["text"]
+        started = time.perf_counter()
         result = await agent.parse_message(text)
+        if timing:
+            result["parse_ms"] = (time.perf_counter() - started) * 1000
         print(json.dumps(result, ensure_ascii=False, default=float), file=out, flush=True)
 
 
@@ -71,12 +76,14 @@ def main(argv: List[str]) -> int:
     parser = argparse.ArgumentParser(prog="rasa_tool")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("examples").add_argument("paths", nargs="+")
-    commands.add_parser("parse").add_argument("model")
+    parse = commands.add_parser("parse")
+    parse.add_argument("model")
+    parse.add_argument("--timing", action="store_true", help="add parse_ms to each result")
     args = parser.parse_args(argv)
     if args.command == "examples":
         examples(args.paths)
     else:
-        asyncio.run(_parse_lines(args.model))
+        asyncio.run(_parse_lines(args.model, args.timing))
     return 0
 
 
