@@ -97,9 +97,7 @@ def train(project: Project, config: Path, data: Path, out: Path) -> tuple[Path, 
         str(project.rasa_bin), "train", "nlu", "--config", str(config), "--nlu", str(data),
         "--out", str(out), "--fixed-model-name", "bench",
     ]  # fmt: skip
-    subprocess.run(
-        command, cwd=project.root, env=rasa_environment(project), check=True, stdout=subprocess.DEVNULL
-    )
+    subprocess.run(command, cwd=project.root, env=rasa_environment(project), check=True, stdout=subprocess.DEVNULL)
     return out / "bench.tar.gz", time.perf_counter() - started
 
 
