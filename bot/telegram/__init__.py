@@ -1,0 +1,1 @@
+"""The Telegram transport: application, handlers, rendering, the outbound sender, staff relay, webhook."""
