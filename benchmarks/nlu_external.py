@@ -131,7 +131,9 @@ def score(test: Pairs, parsed: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def run(name: str, split: Split, project: Project, config: Path, keep: bool) -> dict[str, Any]:
+def run(
+    name: str, split: Split, project: Project, config: Path, keep: bool, save: Path | None = None
+) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix=f"carebot-bench-{name}-"))
     try:
         data = work / "data"
@@ -139,6 +141,10 @@ def run(name: str, split: Split, project: Project, config: Path, keep: bool) -> 
         write_rasa_yaml(split.train, data / "train.yml")
         model, seconds = train(project, config, data, work / "models")
         parsed = parse_in_process(project, model, [text for _, text in split.test], timing=True)
+        if save:
+            records = [{"gold": label, **p} for (label, _), p in zip(split.test, parsed, strict=True)]
+            lines = (json.dumps(r, ensure_ascii=False) for r in records)
+            (save / f"{name}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     finally:
         if not keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -180,11 +186,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, default=ROOT / "config.yml")
     parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS)
     parser.add_argument("--keep", action="store_true", help="keep the temporary model and data")
+    parser.add_argument("--save-parsed", type=Path, help="directory (outside the project) for the parse results")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     project = Project(ROOT)
     for name in args.only:
-        result = run(name, LOADERS[name](args.datasets), project, args.config.resolve(), args.keep)
+        split = LOADERS[name](args.datasets)
+        result = run(name, split, project, args.config.resolve(), args.keep, args.save_parsed)
         print(json.dumps(result), flush=True)
     return 0
 

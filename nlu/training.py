@@ -115,6 +115,9 @@ def rasa_environment(project: Project) -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(project.root), env.get("PYTHONPATH")]))
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env["RASA_TELEMETRY_ENABLED"] = "false"
+    # Rasa's training cache is keyed on config and data, not on our components' code: a changed
+    # component could be restored stale. Training is fast enough to always start from scratch.
+    env["RASA_MAX_CACHE_SIZE"] = "0"
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env.setdefault("PYTHONHASHSEED", "0")
     return env

@@ -48,6 +48,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "ranking_length": 10,
             "class_weight": None,
             "random_seed": 42,
+            # add both full distributions to the parse output (for tuning diet_weight offline)
+            "expose_parts": False,
         }
 
     def __init__(
@@ -112,6 +114,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             if self._weights is None or row is None:
                 continue
             probabilities = self._probabilities(row)
+            if self.component_config["expose_parts"]:
+                self._expose_parts(message, probabilities)
             probabilities = self._blend(message, probabilities)
             self._set_prediction(message, probabilities)
         return messages
@@ -135,6 +139,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         previous = {item[INTENT_NAME_KEY]: item[PREDICTED_CONFIDENCE_KEY] for item in ranking}
         other = np.array([previous.get(label, 0.0) for label in self._weights["labels"]])
         return (1.0 - weight) * probabilities + weight * other
+
+    def _expose_parts(self, message: Message, probabilities: np.ndarray) -> None:
+        assert self._weights is not None
+        linear = dict(zip(map(str, self._weights["labels"]), map(float, probabilities)))
+        previous = {i[INTENT_NAME_KEY]: i[PREDICTED_CONFIDENCE_KEY] for i in message.get(INTENT_RANKING) or []}
+        message.set("linear_intent_parts", {"linear": linear, "previous": previous}, add_to_output=True)
 
     def _set_prediction(self, message: Message, probabilities: np.ndarray) -> None:
         assert self._weights is not None
