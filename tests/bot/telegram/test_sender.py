@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from redis.asyncio import Redis
 from sqlalchemy import select
+from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
 from actions.customers import find_or_create_by_telegram
@@ -15,6 +16,8 @@ from bot.telegram.sender import Bucket, Sender, TelegramLimits
 from storage.engine import SessionFactory
 from storage.models import Customer, Tier
 from storage.redis_state import RateLimiter
+from tests.support.fake_bot_api import FakeBotApi
+from tests.support.fixtures import fake_bot_api_fixture, fake_bot_fixture  # noqa: F401
 
 
 class FakeClock:
@@ -32,9 +35,11 @@ class FakeClock:
         self.now += seconds
 
 
-def make_sender(redis: Redis, session_factory: SessionFactory, clock: FakeClock, **limits: Bucket) -> Sender:
+def make_sender(
+    redis: Redis, session_factory: SessionFactory, clock: FakeClock, bot: Bot | None = None, **limits: Bucket
+) -> Sender:
     return Sender(
-        None,  # type: ignore[arg-type]  # these tests pass their own requests to `call`
+        bot,  # type: ignore[arg-type]  # None: the test passes its own requests to `call`
         limiter=RateLimiter(redis, clock=clock),
         session_factory=session_factory,
         limits=TelegramLimits(**limits),
@@ -167,3 +172,46 @@ async def test_bad_request_is_a_result_not_an_exception(redis: Redis, session_fa
     result = await sender.call(42, request)
 
     assert result.error == "bad_request"
+
+
+async def test_a_429_from_the_bot_api_is_waited_out_and_retried(
+    redis: Redis, session_factory: SessionFactory, fake_bot_api: FakeBotApi, fake_bot: Bot
+) -> None:
+    clock = FakeClock()
+    sender = Sender(
+        fake_bot, limiter=RateLimiter(redis, clock=clock), session_factory=session_factory, sleep=clock.sleep
+    )
+    fake_bot_api.fail_next("sendMessage", 429, retry_after=4)
+
+    result = await sender.send_message(42, "您好")
+
+    assert result.ok and result.value is not None and result.value.text == "您好"
+    assert [call.status for call in fake_bot_api.calls("sendMessage")] == [429, 200]
+    assert clock.sleeps == [4.0]
+
+
+async def test_a_customer_who_blocked_the_bot_is_marked_not_raised(
+    redis: Redis, session_factory: SessionFactory, fake_bot_api: FakeBotApi, fake_bot: Bot
+) -> None:
+    async with session_factory() as session, session.begin():
+        session.add(Tier(code="basic", name_zh="普通", name_en="Member", min_spend=Decimal(0), multiplier=Decimal(1)))
+        customer, _ = await find_or_create_by_telegram(
+            session=session,
+            telegram_user_id=5002,
+            chat_id=5002,
+            name="Ann",
+            username=None,
+            language_code="en",
+            now=datetime.now(UTC),
+        )
+    clock = FakeClock()
+    sender = Sender(
+        fake_bot, limiter=RateLimiter(redis, clock=clock), session_factory=session_factory, sleep=clock.sleep
+    )
+    fake_bot_api.block_user(5002)
+
+    result = await sender.send_message(5002, "Hello")
+
+    assert result.blocked
+    async with session_factory() as session:
+        assert await session.scalar(select(Customer.blocked_bot).where(Customer.id == customer.id)) is True
