@@ -1,0 +1,100 @@
+"""POST /api/orders: API key, idempotent by order id, refunds reverse points, errors as JSON by field."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from console.app import create_orders_app
+from storage.engine import SessionFactory
+from storage.models import Customer
+from tests.support.loyalty import NOW, RULES, make_customer
+
+KEY = "shop-secret-key"
+ORDER = {
+    "order_id": "SO-1",
+    "customer_external_id": "C1",
+    "amount": "2100.50",
+    "currency": "cny",
+    "ordered_at": "2026-11-20T10:00:00+08:00",
+    "status": "paid",
+}
+
+
+@pytest.fixture
+async def client(session_factory: SessionFactory) -> AsyncIterator[httpx.AsyncClient]:
+    async with session_factory() as session, session.begin():
+        await make_customer(session, external_id="C1")
+    app = create_orders_app(session_factory=session_factory, api_key=KEY, rules=RULES, clock=lambda: NOW)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://console", headers={"X-API-Key": KEY}) as client:
+        yield client
+
+
+async def _balance(session_factory: SessionFactory) -> int:
+    async with session_factory() as session:
+        value = await session.scalar(select(Customer.points_balance).where(Customer.external_id == "C1"))
+        assert value is not None
+        return value
+
+
+def _fields(response: httpx.Response) -> list[str]:
+    body: dict[str, Any] = response.json()
+    return [error["field"] for error in body["errors"]]
+
+
+async def test_order_is_recorded_once_and_refund_reverses(
+    client: httpx.AsyncClient, session_factory: SessionFactory
+) -> None:
+    first = await client.post("/api/orders", json=ORDER)
+    again = await client.post("/api/orders", json=ORDER)
+    assert first.status_code == 201
+    assert first.json() == {
+        "source": "shop", "order_id": "SO-1", "status": "paid", "created": True, "changed": True,
+        "points_delta": 2100, "upgraded_to": "silver",
+    }  # fmt: skip
+    assert again.status_code == 200 and again.json()["points_delta"] == 0 and not again.json()["changed"]
+    assert await _balance(session_factory) == 2100
+
+    refund = await client.post("/api/orders", json={**ORDER, "status": "refunded"})
+    assert refund.status_code == 200 and refund.json()["points_delta"] == -2100
+    assert await _balance(session_factory) == 0
+
+
+async def test_api_key_is_required(client: httpx.AsyncClient) -> None:
+    missing = await client.post("/api/orders", json=ORDER, headers={"X-API-Key": ""})
+    wrong = await client.post("/api/orders", json=ORDER, headers={"X-API-Key": "guess"})
+    assert missing.status_code == wrong.status_code == 401
+    assert _fields(wrong) == ["X-API-Key"]
+
+
+async def test_validation_errors_name_the_fields(client: httpx.AsyncClient, session_factory: SessionFactory) -> None:
+    bad = {**ORDER, "amount": "-3", "ordered_at": "2026-11-20T10:00:00", "status": "shipped", "extra": 1}
+    response = await client.post("/api/orders", json=bad)
+    assert response.status_code == 422
+    assert sorted(_fields(response)) == ["amount", "extra", "ordered_at", "status"]
+    not_json = await client.post("/api/orders", content=b"{oops", headers={"Content-Type": "application/json"})
+    assert not_json.status_code == 422 and _fields(not_json) == ["body"]
+    unknown = await client.post("/api/orders", json={**ORDER, "customer_external_id": "C404"})
+    assert unknown.status_code == 422 and _fields(unknown) == ["customer_external_id"]
+    future = await client.post("/api/orders", json={**ORDER, "ordered_at": "2027-01-01T00:00:00Z"})
+    assert future.status_code == 422 and _fields(future) == ["ordered_at"]
+    assert await _balance(session_factory) == 0
+
+
+async def test_conflicting_resend_is_409(client: httpx.AsyncClient) -> None:
+    await client.post("/api/orders", json=ORDER)
+    response = await client.post("/api/orders", json={**ORDER, "amount": "1.00"})
+    assert response.status_code == 409 and _fields(response) == ["order_id"]
+
+
+async def test_api_is_off_without_a_key(session_factory: SessionFactory) -> None:
+    app = create_orders_app(session_factory=session_factory, api_key="", rules=RULES)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://console") as client:
+        response = await client.post("/api/orders", json=ORDER, headers={"X-API-Key": ""})
+        assert response.status_code == 503
+        assert (await client.get("/healthz")).json() == {"status": "ok"}
