@@ -123,8 +123,11 @@ def rasa_environment(project: Project) -> dict[str, str]:
     return env
 
 
-def train(project: Project, *, force: bool = False) -> TrainOutcome:
-    """Regenerate the catalogue-derived data, then train unless a model for these inputs exists."""
+def train(project: Project, *, force: bool = False, log: Path | None = None) -> TrainOutcome:
+    """Regenerate the catalogue-derived data, then train unless a model for these inputs exists.
+
+    Rasa's output goes to the terminal, or to `log` when given.
+    """
     write_generated(project.catalogue, project.data_dir)
     digest = inputs_hash(project)
     target = model_path(project, digest)
@@ -139,9 +142,17 @@ def train(project: Project, *, force: bool = False) -> TrainOutcome:
         "--out", str(project.models_dir),
         "--fixed-model-name", target.name.removesuffix(MODEL_SUFFIX),
     ]  # fmt: skip
-    completed = subprocess.run(command, cwd=project.root, env=rasa_environment(project), check=False)
+    if log is None:
+        completed = subprocess.run(command, cwd=project.root, env=rasa_environment(project), check=False)
+    else:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("w", encoding="utf-8") as output:
+            completed = subprocess.run(
+                command, cwd=project.root, env=rasa_environment(project), check=False, stdout=output, stderr=output
+            )
     if completed.returncode != 0 or not target.exists():
-        raise TrainingFailed(f"rasa train nlu exited with {completed.returncode}")
+        where = f"; see {log}" if log else ""
+        raise TrainingFailed(f"rasa train nlu exited with {completed.returncode}{where}")
     return TrainOutcome(model=target, trained=True, seconds=time.perf_counter() - started)
 
 

@@ -133,7 +133,16 @@ def evaluate(
     project = _project()
     paths = list(files) if files else sorted(project.tests_dir.glob("*.yml"))
     try:
-        model = train_model(project).model if train_first else current_model(project)
+        if train_first:
+            log = project.results_dir / "nlu_train.log"
+            outcome = train_model(project, log=log)
+            if outcome.trained:
+                typer.echo(
+                    f"trained {outcome.model.name} in {outcome.seconds:.1f} s (log: {log.relative_to(project.root)})"
+                )
+            model = outcome.model
+        else:
+            model = current_model(project)
         examples = read_examples(project, paths)
         parsed = parse_in_process(project, model, [e.text for e in examples])
     except (DataError, NoModel, TrainingFailed) as error:
