@@ -1,0 +1,209 @@
+"""`carebot points|privacy|segments|tiers|console`: loyalty work for staff from the command line."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+import uvicorn
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actions.customers import find_customer
+from actions.errors import DomainError
+from actions.points import adjust, balance, history
+from actions.privacy import erase_customer, export_customer_data
+from actions.tiers import membership_status
+from carebot.context import command_session, run, settings_of
+from carebot.loyalty import loyalty_rules
+from carebot.settings import Settings
+from console.app import create_app
+from jobs import loyalty as loyalty_jobs
+from storage.engine import create_engine, create_session_factory
+
+points_app = typer.Typer(help="Points: show a customer's balance and history, staff adjustments, expiry.")
+privacy_app = typer.Typer(help="Privacy requests: export or erase a customer's data.")
+segments_app = typer.Typer(help="RFM segments and lifecycle stages.")
+tiers_app = typer.Typer(help="Membership tiers.")
+
+CUSTOMER = typer.Argument(..., help="internal id, the shop's external id, or the Telegram user id")
+OUTPUT = typer.Option(None, "--output", "-o", help="write to this file instead of stdout")
+
+
+def _actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+async def _customer_id(session: AsyncSession, key: str) -> int:
+    customer = await find_customer(session=session, key=key)
+    if customer is None:
+        typer.echo(f"error: no customer with id, external id or Telegram id {key!r}", err=True)
+        raise typer.Exit(1)
+    return customer.id
+
+
+def _run_domain(body: Any) -> Any:
+    """Run a command body; a business rule saying no is a one-line error, not a traceback."""
+    try:
+        return run(body)
+    except DomainError as error:
+        typer.echo(f"error: {type(error).__name__}: {error}", err=True)
+        raise typer.Exit(1) from None
+
+
+@points_app.command("show")
+def points_show(ctx: typer.Context, customer: str = CUSTOMER, limit: int = typer.Option(10, min=1, max=1000)) -> None:
+    """Balance, tier and the latest ledger entries."""
+    settings = settings_of(ctx)
+
+    async def body() -> None:
+        async with command_session(settings) as session:
+            customer_id = await _customer_id(session, customer)
+            status = await membership_status(session=session, customer_id=customer_id, now=datetime.now(UTC))
+            entries = await history(session=session, customer_id=customer_id, limit=limit)
+            points = await balance(session=session, customer_id=customer_id)
+            typer.echo(f"customer {customer_id}: {points} points, tier {status.tier.code}")
+            for entry in entries:
+                typer.echo(
+                    f"  {entry.created_at:%Y-%m-%d %H:%M}  {entry.delta:>+7}  → {entry.balance_after:>7}  "
+                    f"{entry.reason:<14} {entry.note}"
+                )
+
+    _run_domain(body())
+
+
+@points_app.command("adjust", context_settings={"ignore_unknown_options": True})
+def points_adjust(
+    ctx: typer.Context,
+    customer: str = CUSTOMER,
+    points: int = typer.Argument(..., help="points to add, negative to take away (e.g. -50)"),
+    reason: str = typer.Option(..., "--reason", help="why (kept in the ledger and the audit log)"),
+) -> None:
+    """A staff correction of a customer's points."""
+    settings = settings_of(ctx)
+
+    async def body() -> int:
+        async with command_session(settings) as session:
+            entry = await adjust(
+                session=session,
+                customer_id=await _customer_id(session, customer),
+                points=points,
+                reason_note=reason,
+                actor=_actor(),
+                now=datetime.now(UTC),
+                rules=loyalty_rules(settings),
+            )
+            return entry.balance_after
+
+    typer.echo(f"adjusted by {points:+}; balance now {_run_domain(body())}")
+
+
+@points_app.command("expire")
+def points_expire(ctx: typer.Context) -> None:
+    """Expire points that reached their expiry date (the worker runs this daily)."""
+    settings = settings_of(ctx)
+    typer.echo(f"{_with_factory(settings, 'expire')} earnings expired")
+
+
+@privacy_app.command("export")
+def privacy_export(
+    ctx: typer.Context,
+    customer: str = CUSTOMER,
+    output: Path | None = OUTPUT,
+) -> None:
+    """Everything held about a customer, as JSON."""
+    settings = settings_of(ctx)
+
+    async def body() -> dict[str, Any]:
+        async with command_session(settings) as session:
+            return await export_customer_data(session=session, customer_id=await _customer_id(session, customer))
+
+    text = json.dumps(_run_domain(body()), ensure_ascii=False, indent=2)
+    if output is None:
+        typer.echo(text)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+        typer.echo(f"written to {output}")
+
+
+@privacy_app.command("erase")
+def privacy_erase(
+    ctx: typer.Context,
+    customer: str = CUSTOMER,
+    yes: bool = typer.Option(False, "--yes", help="confirm: personal data is anonymised for good"),
+) -> None:
+    """Anonymise a customer (ledger totals and order amounts are kept for the books)."""
+    if not yes:
+        typer.echo("error: erasure cannot be undone; add --yes to confirm", err=True)
+        raise typer.Exit(2)
+    settings = settings_of(ctx)
+
+    async def body() -> bool:
+        async with command_session(settings) as session:
+            customer_id = await _customer_id(session, customer)
+            return await erase_customer(session=session, customer_id=customer_id, actor=_actor(), now=datetime.now(UTC))
+
+    typer.echo("erased" if _run_domain(body()) else "already erased: nothing to do")
+
+
+@segments_app.command("recompute")
+def segments_recompute(ctx: typer.Context) -> None:
+    """Recompute RFM scores, value segments and lifecycle stages for all customers."""
+    settings = settings_of(ctx)
+    report = _with_factory(settings, "segments")
+    typer.echo(f"{report.updated} customers changed")
+    for name, count in sorted(report.segments.items()):
+        typer.echo(f"  {name:<11} {count:>9}")
+
+
+@tiers_app.command("downgrade")
+def tiers_downgrade(ctx: typer.Context) -> None:
+    """Move customers down to the tier their last 12 months of spend still reach (the worker runs this)."""
+    settings = settings_of(ctx)
+    moved = _with_factory(settings, "tiers")
+    typer.echo(", ".join(f"{count} to {code}" for code, count in moved.items()) or "nobody moved")
+
+
+def console_command(
+    ctx: typer.Context,
+    host: str | None = typer.Option(None, help="default: CONSOLE_HOST"),
+    port: int | None = typer.Option(None, help="default: CONSOLE_PORT"),
+) -> None:
+    """Serve the web console (for now: the shop's POST /api/orders)."""
+    settings = settings_of(ctx)
+    app = create_app(
+        database_url=settings.database.database_url,
+        api_key=settings.console.shop_api_key,
+        rules=loyalty_rules(settings),
+        echo=settings.database.database_echo,
+    )
+    uvicorn.run(app, host=host or settings.console.console_host, port=port or settings.console.console_port)
+
+
+def _with_factory(settings: Settings, job: str) -> Any:
+    """Run one loyalty job with its own engine (jobs commit as they go)."""
+
+    async def body() -> Any:
+        engine = create_engine(settings.database.database_url, echo=settings.database.database_echo)
+        factory, now = create_session_factory(engine), datetime.now(UTC)
+        try:
+            if job == "expire":
+                return await loyalty_jobs.expire_points(session_factory=factory, now=now)
+            if job == "tiers":
+                return await loyalty_jobs.evaluate_tier_downgrades(session_factory=factory, now=now)
+            return await loyalty_jobs.recompute_segments(session_factory=factory, now=now)
+        finally:
+            await engine.dispose()
+
+    return _run_domain(body())
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(points_app, name="points")
+    app.add_typer(privacy_app, name="privacy")
+    app.add_typer(segments_app, name="segments")
+    app.add_typer(tiers_app, name="tiers")
+    app.command("console")(console_command)
