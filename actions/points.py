@@ -233,7 +233,9 @@ async def redeem(
     The same idempotency key returns the first redemption again.
     """
     existing = await session.scalar(select(Redemption).where(Redemption.idempotency_key == idempotency_key))
-    if existing is not None and existing.customer_id == customer_id:
+    if existing is not None:
+        if existing.customer_id != customer_id:
+            raise ValueError("this idempotency key belongs to another customer's redemption")
         return existing
     reward = await session.get(Reward, reward_id)
     if reward is None or not reward.active:
