@@ -25,6 +25,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,6 +36,7 @@ from storage.models import Customer, Order
 
 SEGMENTS = ("vip", "active", "occasional", "at_risk", "lapsed", "new")
 LIFECYCLE_STAGES = ("exploration", "formation", "stability", "decline")
+SORT_MEMORY = "256MB"
 LIFECYCLE_NAMES_ZH = {"exploration": "考察期", "formation": "形成期", "stability": "稳定期", "decline": "退化期"}
 
 
@@ -66,6 +68,9 @@ async def recompute_segments(
 ) -> SegmentReport:
     """Score every (not erased) customer and store segment, lifecycle stage and RFM score."""
     limits = thresholds or SegmentThresholds()
+    if session.get_bind().dialect.name == "postgresql":
+        # Three quintile sorts and a grouping over all orders: in memory instead of on disk (this transaction only).
+        await session.execute(text(f"SET LOCAL work_mem = '{SORT_MEMORY}'"))
     updated = await _update_buyers(session, now=now, limits=limits)
     updated += await _update_non_buyers(session, now=now, limits=limits)
     return SegmentReport(
