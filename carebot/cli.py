@@ -11,7 +11,11 @@ from carebot.commands import register_all
 from carebot.context import settings_of
 from carebot.settings import SettingsError, load_settings
 
-app = typer.Typer(help="CareBot: customer-care assistant for Telegram with a small CRM.", no_args_is_help=True)
+app = typer.Typer(
+    help="CareBot: customer-care assistant for Telegram with a small CRM.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 
 
 @app.callback()
@@ -22,6 +26,7 @@ def _root(ctx: typer.Context, verbose: bool = typer.Option(False, "--verbose", "
     )
     # httpx logs request URLs, and Bot API URLs contain the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         ctx.obj = load_settings()
     except SettingsError as error:
