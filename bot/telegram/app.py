@@ -1,0 +1,225 @@
+"""The composition root of the Telegram bot: builds the Application, its services and its handlers.
+
+Services (database, Redis, NLU client) are opened in `post_init` and closed in `post_shutdown`, and
+handlers reach them through typed properties of `BotContext`, never through string keys or globals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import socket
+import traceback
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import uvicorn
+from sqlalchemy import text
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder, CallbackContext, ContextTypes, ExtBot
+
+from bot.pipeline import Pipeline
+from bot.services import Services, open_services
+from bot.telegram import handlers
+from bot.telegram.processing import PerChatUpdateProcessor
+from bot.telegram.sender import Sender
+from bot.telegram.staff import StaffRelay
+from bot.telegram.webhook import create_webhook_app, webhook_path, webhook_server
+from carebot.settings import Settings
+from storage.redis_state import RateLimiter
+
+logger = logging.getLogger(__name__)
+
+MAX_CONCURRENT_UPDATES = 64
+HEALTH_TIMEOUT_SECONDS = 2.0
+T = TypeVar("T")
+ServicesFactory = Callable[[Settings], "Services | Awaitable[Services]"]
+
+
+class NotStarted(RuntimeError):
+    """A service was used before `post_init` set it up."""
+
+
+class BotData:
+    """The process's objects shared by all handlers (PTB's `bot_data`, as a typed object)."""
+
+    def __init__(self) -> None:
+        self.services: Services | None = None
+        self.pipeline: Pipeline | None = None
+        self.sender: Sender | None = None
+        self.staff: StaffRelay | None = None
+
+
+def _ready(value: T | None, name: str) -> T:
+    if value is None:
+        raise NotStarted(f"{name} is not set up: was post_init run?")
+    return value
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """Handler context with typed access to the services, the pipeline, the sender and the staff relay."""
+
+    @property
+    def services(self) -> Services:
+        return _ready(self.bot_data.services, "services")
+
+    @property
+    def pipeline(self) -> Pipeline:
+        return _ready(self.bot_data.pipeline, "pipeline")
+
+    @property
+    def sender(self) -> Sender:
+        return _ready(self.bot_data.sender, "sender")
+
+    @property
+    def staff(self) -> StaffRelay:
+        return _ready(self.bot_data.staff, "staff relay")
+
+
+BotApplication = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData, None]
+
+
+def build_application(settings: Settings, *, services_factory: ServicesFactory = open_services) -> BotApplication:
+    """The bot's Application, pointed at TELEGRAM_BASE_URL (the fake Bot API in tests)."""
+    staff_group_id = settings.bot.staff_group_id
+
+    async def post_init(application: BotApplication) -> None:
+        opened = services_factory(settings)
+        services = await opened if inspect.isawaitable(opened) else opened
+        data = application.bot_data
+        data.services = services
+        data.pipeline = Pipeline(services)
+        data.sender = Sender(
+            application.bot, limiter=RateLimiter(services.redis), session_factory=services.session_factory
+        )
+        data.staff = StaffRelay(data.sender, pipeline=data.pipeline, staff_group_id=staff_group_id)
+
+    async def post_shutdown(application: BotApplication) -> None:
+        data = application.bot_data
+        if data.services is not None:
+            await data.services.close()
+        data.services = data.pipeline = data.sender = data.staff = None
+
+    context_types = ContextTypes(context=BotContext, bot_data=BotData)
+    application: BotApplication = (
+        ApplicationBuilder()
+        .token(settings.bot.telegram_bot_token)
+        .base_url(settings.bot.telegram_base_url)
+        .context_types(context_types)
+        .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
+        .job_queue(None)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    handlers.register(application, staff_group_id=staff_group_id)
+    application.add_error_handler(on_error)
+    return application
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log an unexpected failure with the update id and the stack, never the message text."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    error = context.error
+    if error is None:
+        return
+    # The exception's message may quote the customer (a database error echoes its parameters), so only
+    # its type and where it was raised are logged.
+    stack = "".join(traceback.format_tb(error.__traceback__))
+    logger.error("update %s failed with %s\n%s", update_id, type(error).__name__, stack)
+
+
+async def check_health(application: BotApplication) -> dict[str, bool]:
+    """Whether the database and Redis answer, for /healthz."""
+    services = application.bot_data.services
+    if services is None:
+        return {"database": False, "redis": False}
+    return {
+        "database": await _probe(_ping_database(services)),
+        "redis": await _probe(services.redis.ping()),
+    }
+
+
+async def _ping_database(services: Services) -> None:
+    async with services.session_factory() as session:
+        await session.execute(text("SELECT 1"))
+
+
+async def _probe(check: Awaitable[Any]) -> bool:
+    try:
+        await asyncio.wait_for(check, HEALTH_TIMEOUT_SECONDS)
+    except Exception as error:  # any failure means "not reachable"; the type is enough to diagnose
+        logger.warning("health check failed: %s", type(error).__name__)
+        return False
+    return True
+
+
+@asynccontextmanager
+async def running(application: BotApplication, *, polling: bool = False, **polling_options: Any) -> AsyncIterator[None]:
+    """Run the Application inside an existing event loop, in the order `run_polling` uses.
+
+    initialize → post_init → (start polling) → start; on exit: stop polling → stop → post_stop →
+    shutdown → post_shutdown. Used by the webhook server, the end-to-end tests and the benchmark.
+    """
+    await application.initialize()
+    try:
+        if application.post_init is not None:
+            await application.post_init(application)
+        if polling:
+            updater = _ready(application.updater, "updater")
+            await updater.start_polling(allowed_updates=Update.ALL_TYPES, **polling_options)
+        await application.start()
+        try:
+            yield
+        finally:
+            if application.updater is not None and application.updater.running:
+                await application.updater.stop()
+            await application.stop()
+            if application.post_stop is not None:
+                await application.post_stop(application)
+    finally:
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
+
+
+async def serve_webhook(
+    application: BotApplication,
+    settings: Settings,
+    *,
+    sockets: list[socket.socket] | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Register the webhook with Telegram and serve /telegram and /healthz until Ctrl-C, SIGTERM or `stop`.
+
+    `sockets`: already listening sockets to serve on instead of WEBHOOK_LISTEN:WEBHOOK_PORT.
+    """
+    bot_settings = settings.bot
+    web = create_webhook_app(
+        application,
+        secret_token=bot_settings.webhook_secret,
+        health=lambda: check_health(application),
+        path=webhook_path(bot_settings.webhook_url),
+    )
+    server = webhook_server(web, host=bot_settings.webhook_listen, port=bot_settings.webhook_port)
+    async with running(application):
+        await application.bot.set_webhook(
+            url=bot_settings.webhook_url, secret_token=bot_settings.webhook_secret, allowed_updates=Update.ALL_TYPES
+        )
+        logger.info("serving the webhook on %s:%d", bot_settings.webhook_listen, bot_settings.webhook_port)
+        watcher = asyncio.create_task(_exit_on(stop, server)) if stop is not None else None
+        try:
+            await server.serve(sockets=sockets)
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
+
+
+async def _exit_on(stop: asyncio.Event, server: uvicorn.Server) -> None:
+    await stop.wait()
+    server.should_exit = True

@@ -1,0 +1,125 @@
+"""Thin Telegram handlers: an update becomes an `Incoming`, the pipeline decides, the replies are rendered."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from telegram import Message, MessageEntity, Update
+from telegram.error import TelegramError
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
+
+from bot.conversation import Incoming
+from bot.telegram.rendering import render_replies, send_outgoing
+
+if TYPE_CHECKING:
+    from bot.telegram.app import BotApplication, BotContext
+
+logger = logging.getLogger(__name__)
+
+
+def register(application: BotApplication, *, staff_group_id: int | None) -> None:
+    """Customers in private chats; staff in the topics of the staff forum group (when configured)."""
+    private = filters.ChatType.PRIVATE
+    application.add_handler(MessageHandler(private, on_customer_message))
+    application.add_handler(CallbackQueryHandler(on_customer_button))
+    if staff_group_id is not None:
+        staff_topics = filters.Chat(chat_id=staff_group_id) & filters.IS_TOPIC_MESSAGE & filters.UpdateType.MESSAGE
+        application.add_handler(MessageHandler(staff_topics, on_staff_message))
+
+
+async def on_customer_message(update: Update, context: BotContext) -> None:
+    """A customer's message, command or edit goes through the pipeline; the replies go back to the chat."""
+    incoming = incoming_from_update(update)
+    if incoming is not None:
+        await _converse(incoming, context)
+
+
+async def on_customer_button(update: Update, context: BotContext) -> None:
+    """A button press is answered at once (stops the spinner), then handled like a message."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer()
+    except TelegramError as error:  # an expired query still deserves its reply below
+        logger.info("answerCallbackQuery for update %s failed: %s", update.update_id, type(error).__name__)
+    incoming = incoming_from_update(update)
+    if incoming is not None and incoming.chat_id > 0:
+        await _converse(incoming, context)
+
+
+async def on_staff_message(update: Update, context: BotContext) -> None:
+    """A staff message in a customer's topic is relayed to the customer (or closes the chat with /close)."""
+    message = update.effective_message
+    if message is None or message.message_thread_id is None or message.from_user is None:
+        return
+    if message.from_user.is_bot:
+        return
+    await context.staff.relay_staff_message(
+        thread_id=message.message_thread_id,
+        staff_user_id=message.from_user.id,
+        staff_name=message.from_user.full_name,
+        text=message.text or message.caption or "",
+        update_id=update.update_id,
+    )
+
+
+async def _converse(incoming: Incoming, context: BotContext) -> None:
+    outcome = await context.pipeline.handle(incoming)
+    await send_outgoing(context.sender, incoming.chat_id, render_replies(outcome.replies))
+    await context.staff.deliver(outcome.staff_notices)
+
+
+def incoming_from_update(update: Update) -> Incoming | None:
+    """The transport-neutral view of a customer's update, or None when it has no customer to answer."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or user.is_bot:
+        return None
+    common: dict[str, Any] = {
+        "update_id": update.update_id,
+        "user_id": user.id,
+        "chat_id": chat.id if chat is not None else user.id,
+        "first_name": user.first_name,
+        "username": user.username,
+        "language_code": user.language_code,
+    }
+    if update.callback_query is not None:
+        return Incoming(**common, kind="callback", callback_data=update.callback_query.data or "")
+    if update.edited_message is not None:
+        return Incoming(**common, kind="edited", text=update.edited_message.text or "")
+    message = update.message
+    if message is None:
+        return None
+    return Incoming(**common, **_message_fields(message))
+
+
+def _message_fields(message: Message) -> dict[str, Any]:
+    if message.text is not None:
+        command = _command(message)
+        if command is not None:
+            name, args = command
+            return {"kind": "command", "text": message.text, "command": name, "command_args": args}
+        return {"kind": "text", "text": message.text}
+    if message.sticker is not None:
+        return {"kind": "sticker", "text": message.sticker.emoji or ""}
+    if message.photo:
+        return {"kind": "photo", "text": message.caption or ""}
+    if message.voice is not None or message.audio is not None or message.video_note is not None:
+        return {"kind": "voice"}
+    if message.document is not None:
+        return {"kind": "document", "text": message.caption or ""}
+    if message.location is not None or message.venue is not None:
+        return {"kind": "location"}
+    return {"kind": "other", "text": message.caption or ""}
+
+
+def _command(message: Message) -> tuple[str, str] | None:
+    """`/start ref_ABC` -> ("start", "ref_ABC"); `/help@CareBot` -> ("help", ""); else None."""
+    entities = message.parse_entities([MessageEntity.BOT_COMMAND])
+    first = next((entity for entity in entities if entity.offset == 0), None)
+    if first is None or message.text is None:
+        return None
+    name = message.text[1 : first.length].split("@", 1)[0].lower()
+    return name, message.text[first.length :].strip()

@@ -1,0 +1,75 @@
+"""Staff-group relay: one forum topic per handed-off customer in the staff supergroup (STAFF_GROUP_ID).
+
+A new handoff opens a topic named after the customer and posts their profile summary; the customer's
+messages are relayed into it; what staff write in the topic goes back to the customer; `/close` in the
+topic ends the handoff. Which topic belongs to which customer is kept in the database (handoffs), so any
+replica can relay.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from telegram import ForumTopic
+
+from bot.conversation import StaffNotice
+from bot.pipeline import Pipeline
+from bot.telegram.rendering import render_replies, send_outgoing, split_text
+from bot.telegram.sender import Sender
+
+logger = logging.getLogger(__name__)
+
+MAX_TOPIC_NAME = 128
+
+
+class StaffRelay:
+    """Posts staff notices into the staff group and relays staff replies to customers."""
+
+    def __init__(self, sender: Sender, *, pipeline: Pipeline, staff_group_id: int | None) -> None:
+        self._sender = sender
+        self._pipeline = pipeline
+        self._group = staff_group_id
+
+    async def deliver(self, notices: Sequence[StaffNotice]) -> None:
+        """Post each notice: a new handoff opens the customer's topic first."""
+        for notice in notices:
+            if self._group is None:
+                logger.warning("STAFF_GROUP_ID is not set: a %s notice for staff was not posted", notice.kind)
+                continue
+            thread_id = notice.topic_id
+            if thread_id is None and notice.kind != "ticket":
+                thread_id = await self._open_topic(notice)
+            for part in split_text(notice.text):
+                await self._sender.send_message(self._group, part, message_thread_id=thread_id)
+
+    async def _open_topic(self, notice: StaffNotice) -> int | None:
+        group = self._group
+        assert group is not None
+        name = (notice.topic_name or f"#{notice.customer_id}")[:MAX_TOPIC_NAME]
+        result = await self._sender.call(group, lambda: self._sender.bot.create_forum_topic(group, name))
+        topic = result.value
+        if not isinstance(topic, ForumTopic):
+            logger.error("could not open a staff topic for customer %s (%s)", notice.customer_id, result.error)
+            return None
+        await self._pipeline.set_staff_topic(customer_id=notice.customer_id, topic_id=topic.message_thread_id)
+        return topic.message_thread_id
+
+    async def relay_staff_message(
+        self, *, thread_id: int, staff_user_id: int, staff_name: str, text: str, update_id: int
+    ) -> None:
+        """A staff message in a topic: the pipeline says what goes to which customer; /close ends the handoff."""
+        relay = await self._pipeline.handle_staff_message(
+            topic_id=thread_id, staff_user_id=staff_user_id, staff_name=staff_name, text=text, update_id=update_id
+        )
+        if relay is None:
+            return
+        if relay.customer_chat_id is not None:
+            await send_outgoing(self._sender, relay.customer_chat_id, render_replies(relay.replies))
+        if self._group is not None:
+            for reply in relay.staff_replies:
+                for part in split_text(reply.text):
+                    await self._sender.send_message(self._group, part, message_thread_id=thread_id)
+            if relay.closed:
+                group = self._group
+                await self._sender.call(group, lambda: self._sender.bot.close_forum_topic(group, thread_id))
