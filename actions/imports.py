@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.csv_rows import Rejected, describe_validation_error, read_rows
 from actions.customers import new_referral_code
+from actions.errors import DomainError
 from actions.orders import record_order
 from actions.rules import LoyaltyRules
 from storage.models import Customer
@@ -197,18 +198,23 @@ async def import_orders(
         if ordered_at > now:
             report.rejected.append(Rejected(row.line, "ordered_at: lies in the future"))
             continue
-        outcome = await record_order(
-            session=session,
-            rules=rules,
-            source=source,
-            order_id=parsed.order_id,
-            customer_id=customer_id,
-            amount=parsed.amount,
-            currency=parsed.currency.upper(),
-            ordered_at=ordered_at,
-            status=parsed.status,
-            now=now,
-        )
+        try:
+            async with session.begin_nested():  # a refused row leaves nothing behind
+                outcome = await record_order(
+                    session=session,
+                    rules=rules,
+                    source=source,
+                    order_id=parsed.order_id,
+                    customer_id=customer_id,
+                    amount=parsed.amount,
+                    currency=parsed.currency.upper(),
+                    ordered_at=ordered_at,
+                    status=parsed.status,
+                    now=now,
+                )
+        except DomainError as refused:
+            report.rejected.append(Rejected(row.line, str(refused) or type(refused).__name__))
+            continue
         if outcome.created:
             report.created += 1
         elif outcome.changed:

@@ -129,3 +129,18 @@ async def test_refund_in_a_later_import_reverses_the_points(shop: AsyncSession) 
     assert report.updated == 1
     li = await shop.scalar(select(Customer).where(Customer.external_id == "C2"))
     assert li is not None and li.points_balance == 0
+
+
+async def test_an_order_changed_after_the_fact_is_rejected_not_applied(shop: AsyncSession) -> None:
+    await import_customers(session=shop, data=CUSTOMERS)
+    header = b"order_id,customer_external_id,amount,currency,ordered_at,status\n"
+    first = header + b"SO-10,C2,300,CNY,2026-11-01T10:00:00+08:00,paid\n"
+    changed = (
+        header + b"SO-10,C2,999,CNY,2026-11-01T10:00:00+08:00,paid\nSO-11,C2,50,CNY,2026-11-01T10:00:00+08:00,paid\n"
+    )
+    await import_orders(session=shop, data=first, rules=RULES, shop_timezone=SHANGHAI, now=NOW)
+    report = await import_orders(session=shop, data=changed, rules=RULES, shop_timezone=SHANGHAI, now=NOW)
+    assert report.created == 1
+    assert [(item.line, "amount 300.00" in item.reason) for item in report.rejected] == [(2, True)]
+    li = await shop.scalar(select(Customer).where(Customer.external_id == "C2"))
+    assert li is not None and li.points_balance == 350
