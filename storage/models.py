@@ -105,7 +105,6 @@ class Customer(Base):
         CheckConstraint("points_balance >= 0", name="balance_non_negative"),
         CheckConstraint(f"language IS NULL OR {_one_of('language', LANGUAGES)}", name="language_known"),
         Index("ix_customers_last_seen_at", "last_seen_at"),
-        Index("ix_customers_segment", "segment"),
     )
 
 

@@ -182,7 +182,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.create_index("ix_customers_last_seen_at", ["last_seen_at"], unique=False)
-        batch_op.create_index("ix_customers_segment", ["segment"], unique=False)
 
     op.create_table(
         "deliveries",
@@ -396,7 +395,6 @@ def downgrade() -> None:
 
     op.drop_table("deliveries")
     with op.batch_alter_table("customers", schema=None) as batch_op:
-        batch_op.drop_index("ix_customers_segment")
         batch_op.drop_index("ix_customers_last_seen_at")
 
     op.drop_table("customers")
