@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -29,3 +31,15 @@ def downgrade(database_url: str, revision: str = "-1") -> None:
 def make_revision(database_url: str, message: str) -> None:
     """Autogenerate a migration from the models (a developer tool)."""
     command.revision(alembic_config(database_url), message=message, autogenerate=True)
+
+
+async def upgrade_engine(engine: AsyncEngine, revision: str = "head") -> None:
+    """Upgrade through an engine that is already running (inside an event loop)."""
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade_on_connection, revision)
+
+
+def _upgrade_on_connection(connection: Connection, revision: str) -> None:
+    config = alembic_config(connection.engine.url.render_as_string(hide_password=False))
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
