@@ -1,0 +1,140 @@
+"""Tickets: complaints, returns and feedback, each with a priority and a promised response time (SLA).
+
+Priority-service tiers (大客户) get priority 1 and a 4-hour promise; everyone else priority 3 and 24 hours.
+A high-severity ticket moves up one priority and gets half the time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actions.errors import DomainError
+from storage.models import Customer, Ticket, Tier
+
+TICKET_CATEGORIES = ("quality", "delivery", "wrong_item", "service", "other", "return", "feedback")
+MAX_DESCRIPTION = 4000
+OPEN_STATUSES = ("open", "in_progress", "waiting_customer")
+
+
+class InvalidTicket(DomainError):
+    """Unknown category or severity."""
+
+
+class UnknownTicket(DomainError):
+    """No such ticket for this customer."""
+
+
+class InvalidRating(DomainError):
+    """Ratings are whole numbers from 1 to 5, for resolved tickets."""
+
+
+def response_hours(*, priority_service: bool, severity: str) -> int:
+    hours = 4 if priority_service else 24
+    return max(1, hours // 2) if severity in ("high", "critical") else hours
+
+
+def ticket_priority(*, priority_service: bool, severity: str) -> int:
+    priority = 1 if priority_service else 3
+    return max(1, priority - 1) if severity in ("high", "critical") else priority
+
+
+async def has_priority_service(session: AsyncSession, customer_id: int) -> bool:
+    query = (
+        select(Tier.priority_service).join(Customer, Customer.tier_code == Tier.code).where(Customer.id == customer_id)
+    )
+    return bool(await session.scalar(query))
+
+
+async def create_ticket(
+    *,
+    session: AsyncSession,
+    customer_id: int,
+    category: str,
+    description: str,
+    order_ref: str | None,
+    now: datetime,
+    severity: str = "normal",
+    idempotency_key: str | None = None,
+) -> Ticket:
+    """Record a ticket; the same idempotency key returns the first ticket instead of a second one."""
+    if category not in TICKET_CATEGORIES:
+        raise InvalidTicket(f"unknown category {category!r}")
+    if severity not in ("low", "normal", "high", "critical"):
+        raise InvalidTicket(f"unknown severity {severity!r}")
+    if idempotency_key is not None:
+        existing = await session.scalar(select(Ticket).where(Ticket.idempotency_key == idempotency_key))
+        if existing is not None:
+            return existing
+    vip = await has_priority_service(session, customer_id)
+    ticket = Ticket(
+        customer_id=customer_id,
+        category=category,
+        severity=severity,
+        priority=ticket_priority(priority_service=vip, severity=severity),
+        status="open",
+        description=description.strip()[:MAX_DESCRIPTION],
+        order_ref=order_ref[:64] if order_ref else None,
+        sla_due_at=now + timedelta(hours=response_hours(priority_service=vip, severity=severity)),
+        idempotency_key=idempotency_key,
+        created_at=now,
+    )
+    session.add(ticket)
+    await session.flush()
+    return ticket
+
+
+async def list_tickets(*, session: AsyncSession, status: str | None = None, limit: int = 100) -> list[Ticket]:
+    query = select(Ticket).order_by(Ticket.priority, Ticket.sla_due_at, Ticket.id).limit(limit)
+    if status is not None:
+        query = query.where(Ticket.status == status)
+    return list((await session.scalars(query)).all())
+
+
+async def open_tickets(*, session: AsyncSession, customer_id: int) -> list[Ticket]:
+    query = (
+        select(Ticket)
+        .where(Ticket.customer_id == customer_id, Ticket.status.in_(OPEN_STATUSES))
+        .order_by(Ticket.priority, Ticket.sla_due_at)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def rate_ticket(*, session: AsyncSession, customer_id: int, ticket_id: int, rating: int, now: datetime) -> Ticket:
+    ticket = await session.get(Ticket, ticket_id)
+    if ticket is None or ticket.customer_id != customer_id:
+        raise UnknownTicket(str(ticket_id))
+    if not 1 <= rating <= 5 or ticket.status not in ("resolved", "closed"):
+        raise InvalidRating(str(rating))
+    ticket.rating = rating
+    await session.flush()
+    return ticket
+
+
+async def record_feedback(*, session: AsyncSession, customer_id: int, text: str, now: datetime) -> Ticket:
+    """Praise and suggestions are stored as resolved, lowest-priority tickets: staff read them where they
+    read complaints (learning from customers is part of the complaint system), without an SLA to chase."""
+    ticket = await create_ticket(
+        session=session, customer_id=customer_id, category="feedback", description=text, order_ref=None, now=now
+    )
+    ticket.status, ticket.priority, ticket.resolved_at = "resolved", 5, now
+    await session.flush()
+    return ticket
+
+
+async def start_return_request(
+    *, session: AsyncSession, customer_id: int, order_ref: str | None, reason: str, now: datetime
+) -> Ticket:
+    """A return/refund request for staff; pressing the button twice the same day opens one ticket."""
+    key = f"return:{customer_id}:{order_ref or '-'}:{now.date().isoformat()}"
+    return await create_ticket(
+        session=session,
+        customer_id=customer_id,
+        category="return",
+        description=reason,
+        order_ref=order_ref,
+        now=now,
+        idempotency_key=key,
+    )

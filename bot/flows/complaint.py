@@ -1,0 +1,111 @@
+"""Complaint intake: category -> description -> optional order number -> confirm -> ticket.
+
+Every complaint is recorded and routed (客户投诉制度); the customer gets the ticket number and the
+promised response time, shorter for priority-service tiers.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from actions import tickets
+from bot.callbacks import Callback
+from bot.conversation import Reply, StaffNotice
+from bot.flows.yesno import yes_or_no
+from bot.handlers.menu import stale_button
+from bot.turn import Turn
+
+CATEGORIES = ("quality", "delivery", "wrong_item", "service", "other")
+ORDER_ID = re.compile(r"\bSO-\d{8}-\d{3,}\b", re.IGNORECASE)
+MAX_DESCRIPTION = 2000
+
+
+async def start(turn: Turn) -> list[Reply]:
+    order_ref = turn.nlu.entity("order_id") if turn.nlu else None
+    turn.start_flow("complaint", step="category", order_ref=order_ref, key=secrets.token_hex(8))
+    rows = [[turn.button(f"complaint.category.{c}", "complaint", "cat", c)] for c in CATEGORIES]
+    rows.append([turn.button("flow.cancel_button", "flow", "cancel")])
+    return [turn.reply("complaint.ask_category", buttons=rows)]
+
+
+async def on_button(turn: Turn, callback: Callback) -> list[Reply]:
+    flow = turn.flow
+    if flow is None or flow.get("name") != "complaint":
+        return stale_button(turn)
+    action, value = callback.part(0), callback.part(1)
+    if action == "cat" and flow.get("step") == "category" and value in CATEGORIES:
+        flow.update(step="description", category=value)
+        return [turn.reply("complaint.ask_description")]
+    if action == "skip" and flow.get("step") == "order":
+        return _ask_confirmation(turn)
+    if action == "confirm" and flow.get("step") == "confirm":
+        return await _create_ticket(turn)
+    return stale_button(turn)
+
+
+async def on_text(turn: Turn, text: str) -> list[Reply]:
+    flow = turn.flow or {}
+    step = flow.get("step")
+    if step == "category":  # they described it straight away: keep the words, category "other"
+        flow.update(category="other", step="description")
+        step = "description"
+    if step == "description":
+        flow.update(description=text[:MAX_DESCRIPTION])
+        found = ORDER_ID.search(text)
+        if found or flow.get("order_ref"):
+            flow["order_ref"] = (found.group(0).upper() if found else flow["order_ref"])[:64]
+            return _ask_confirmation(turn)
+        flow["step"] = "order"
+        return [turn.reply("complaint.ask_order", buttons=[[turn.button("complaint.no_order", "complaint", "skip")]])]
+    if step == "order":
+        found = ORDER_ID.search(text)
+        flow["order_ref"] = (found.group(0).upper() if found else text.strip())[:64]
+        return _ask_confirmation(turn)
+    if step == "confirm":
+        answer = await yes_or_no(turn, text)
+        if answer is True:
+            return await _create_ticket(turn)
+        if answer is False:
+            turn.end_flow()
+            return [turn.reply("flow.cancelled")]
+        return [turn.reply("complaint.confirm_again")]
+    return stale_button(turn)
+
+
+def _ask_confirmation(turn: Turn) -> list[Reply]:
+    flow = turn.flow or {}
+    flow["step"] = "confirm"
+    buttons = [[turn.button("flow.yes", "complaint", "confirm"), turn.button("flow.no", "flow", "cancel")]]
+    return [
+        turn.reply(
+            "complaint.confirm",
+            category=turn.t(f"complaint.category.{flow.get('category', 'other')}"),
+            description=flow.get("description", ""),
+            order=flow.get("order_ref") or "—",
+            buttons=buttons,
+        )
+    ]
+
+
+async def _create_ticket(turn: Turn) -> list[Reply]:
+    flow = turn.flow or {}
+    turn.end_flow()
+    ticket = await tickets.create_ticket(
+        session=turn.session,
+        customer_id=turn.customer.id,
+        category=str(flow.get("category", "other")),
+        description=str(flow.get("description", "")),
+        order_ref=flow.get("order_ref"),
+        now=turn.now,
+        idempotency_key=f"complaint:{turn.customer.id}:{flow.get('key')}",
+    )
+    hours = max(1, round((ticket.sla_due_at - turn.now).total_seconds() / 3600))
+    turn.notices.append(
+        StaffNotice(
+            kind="ticket",
+            customer_id=turn.customer.id,
+            text=f"#{ticket.id} [{ticket.category}] P{ticket.priority} — {turn.customer.name}: {ticket.description}",
+        )
+    )
+    return [turn.reply("complaint.created", ticket=ticket.id, hours=hours)]

@@ -1,0 +1,70 @@
+"""Redeem: choose an affordable reward -> confirm -> code. Balance and stock are re-checked at the end."""
+
+from __future__ import annotations
+
+import secrets
+
+from actions import points, rewards
+from actions.points import InsufficientPoints, RewardOutOfStock, UnknownReward
+from bot.callbacks import Callback
+from bot.conversation import Reply
+from bot.flows.yesno import yes_or_no
+from bot.handlers.loyalty import reward_name
+from bot.handlers.menu import stale_button
+from bot.turn import Turn
+
+
+async def on_button(turn: Turn, callback: Callback) -> list[Reply]:
+    flow = turn.flow
+    if flow is None or flow.get("name") != "redeem":
+        return stale_button(turn)
+    if callback.part(0) == "pick" and flow.get("step") == "pick":
+        return await _picked(turn, callback.part(1) or "")
+    if callback.part(0) == "confirm" and flow.get("step") == "confirm":
+        return await _confirmed(turn)
+    return stale_button(turn)
+
+
+async def on_text(turn: Turn, text: str) -> list[Reply]:
+    flow = turn.flow or {}
+    if flow.get("step") == "confirm":
+        answer = await yes_or_no(turn, text)
+        if answer is True:
+            return await _confirmed(turn)
+        if answer is False:
+            turn.end_flow()
+            return [turn.reply("flow.cancelled")]
+        return [turn.reply("redeem.confirm_again")]
+    return [turn.reply("redeem.pick_button")]
+
+
+async def _picked(turn: Turn, reward_part: str) -> list[Reply]:
+    if not reward_part.isdigit():
+        return stale_button(turn)
+    affordable = {r.id: r for r in await rewards.affordable_rewards(session=turn.session, customer_id=turn.customer.id)}
+    reward = affordable.get(int(reward_part))
+    if reward is None:
+        turn.end_flow()
+        return [turn.reply("redeem.unavailable")]
+    turn.start_flow("redeem", step="confirm", reward_id=reward.id, key=secrets.token_hex(8))
+    buttons = [[turn.button("flow.yes", "redeem", "confirm"), turn.button("flow.no", "flow", "cancel")]]
+    return [turn.reply("redeem.confirm", name=reward_name(turn, reward), cost=reward.cost_points, buttons=buttons)]
+
+
+async def _confirmed(turn: Turn) -> list[Reply]:
+    flow = turn.flow or {}
+    turn.end_flow()
+    try:
+        redemption = await points.redeem(
+            session=turn.session,
+            customer_id=turn.customer.id,
+            reward_id=int(flow["reward_id"]),
+            idempotency_key=f"redeem:{turn.customer.id}:{flow['key']}",
+            now=turn.now,
+        )
+    except InsufficientPoints:
+        return [turn.reply("redeem.not_enough_now")]
+    except (UnknownReward, RewardOutOfStock):
+        return [turn.reply("redeem.unavailable")]
+    balance = await points.balance(session=turn.session, customer_id=turn.customer.id)
+    return [turn.reply("redeem.done", code=redemption.code, points=redemption.points, balance=balance)]

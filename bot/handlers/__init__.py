@@ -1,0 +1,1 @@
+"""Intent and command handlers: each turns a Turn into replies by calling actions; no transport here."""

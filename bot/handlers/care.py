@@ -1,0 +1,123 @@
+"""A human when the bot is not enough, feedback, marketing consent, privacy, and the /start welcome."""
+
+from __future__ import annotations
+
+import json
+
+from actions import consent, handoff, privacy, referrals, tickets
+from actions.profile import customer_profile
+from bot.callbacks import Callback
+from bot.conversation import Document, Reply, StaffNotice
+from bot.handlers.menu import menu, stale_button
+from bot.turn import Turn
+
+
+async def request_human(turn: Turn) -> list[Reply]:
+    """Open (or reuse) a handoff; staff see the profile in the customer's topic; the bot goes quiet."""
+    opened, created = await handoff.request_handoff(
+        session=turn.session, customer_id=turn.customer.id, reason=turn.incoming.text[:200], now=turn.now
+    )
+    if created:
+        turn.notices.append(
+            StaffNotice(
+                kind="handoff",
+                customer_id=turn.customer.id,
+                text=await staff_summary(turn, priority=opened.priority),
+                topic_id=opened.staff_topic_id,
+                topic_name=f"{turn.customer.name or turn.customer.id} #{turn.customer.id}",
+            )
+        )
+    key = "human.vip" if opened.priority == 1 else "human.connecting"
+    return [turn.reply(key)]
+
+
+async def staff_summary(turn: Turn, *, priority: int) -> str:
+    """The profile staff see when a chat is handed to them (no phone number in the group)."""
+    profile = (await customer_profile(session=turn.session, customer_id=turn.customer.id, now=turn.now)).as_dict()
+    lines = [
+        f"P{priority} · {profile.get('name') or '—'} (#{turn.customer.id}, {turn.language})",
+        f"tier {profile.get('tier')} · {profile.get('points')} pts · segment {profile.get('segment') or '—'}",
+        f"open tickets: {len(profile.get('open_tickets') or [])} · last message: {turn.incoming.text[:300]}",
+    ]
+    return "\n".join(lines)
+
+
+async def feedback(turn: Turn) -> list[Reply]:
+    await tickets.record_feedback(
+        session=turn.session, customer_id=turn.customer.id, text=turn.incoming.text, now=turn.now
+    )
+    return [turn.reply("feedback.thanks")]
+
+
+async def unsubscribe(turn: Turn) -> list[Reply]:
+    changed = await consent.unsubscribe(session=turn.session, customer=turn.customer, now=turn.now)
+    buttons = [[turn.button("consent.undo", "consent", "subscribe")]]
+    return [turn.reply("consent.unsubscribed" if changed else "consent.already_unsubscribed", buttons=buttons)]
+
+
+async def subscribe(turn: Turn) -> list[Reply]:
+    changed = await consent.subscribe(session=turn.session, customer=turn.customer, now=turn.now)
+    return [turn.reply("consent.subscribed" if changed else "consent.already_subscribed")]
+
+
+async def consent_button(turn: Turn, callback: Callback) -> list[Reply]:
+    if callback.part(0) == "subscribe":
+        return await subscribe(turn)
+    return stale_button(turn)
+
+
+async def welcome(turn: Turn) -> list[Reply]:
+    """/start, with an optional referral payload from a deep link."""
+    payload = turn.incoming.command_args.strip()
+    replies: list[Reply] = []
+    if payload:
+        code = referrals.code_from_payload(payload)
+        attached = await referrals.attach_referral(
+            session=turn.session, customer=turn.customer, code=code, now=turn.now
+        )
+        replies.append(turn.reply("start.referred" if attached else "start.referral_invalid"))
+    return replies + menu(turn, "greet.welcome")
+
+
+async def my_data(turn: Turn) -> list[Reply]:
+    data = await privacy.export_customer_data(session=turn.session, customer_id=turn.customer.id)
+    content = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+    document = Document(filename=f"carebot-data-{turn.customer.id}.json", content=content)
+    return [turn.reply("privacy.export", document=document)]
+
+
+async def delete_me(turn: Turn) -> list[Reply]:
+    turn.start_flow("deleteme", step="confirm")
+    buttons = [[turn.button("privacy.erase_yes", "erase", "confirm"), turn.button("flow.no", "flow", "cancel")]]
+    return [turn.reply("privacy.erase_confirm", buttons=buttons)]
+
+
+async def erase_button(turn: Turn, callback: Callback) -> list[Reply]:
+    flow = turn.flow
+    if callback.part(0) != "confirm" or flow is None or flow.get("name") != "deleteme":
+        return stale_button(turn)
+    turn.end_flow()
+    await privacy.erase_customer(session=turn.session, customer_id=turn.customer.id, actor="customer", now=turn.now)
+    return [turn.reply("privacy.erased")]
+
+
+async def rating_button(turn: Turn, callback: Callback) -> list[Reply]:
+    """`v1:rate:handoff:<id>:<1-5>` or `v1:rate:ticket:<id>:<1-5>`; ownership is checked by the action."""
+    kind, target, score = callback.part(0), callback.part(1), callback.part(2)
+    if kind not in ("handoff", "ticket") or not (target or "").isdigit() or score not in {"1", "2", "3", "4", "5"}:
+        return stale_button(turn)
+    assert target is not None and score is not None
+    if kind == "handoff":
+        await handoff.rate_handoff(
+            session=turn.session, customer_id=turn.customer.id, handoff_id=int(target), rating=int(score), now=turn.now
+        )
+    else:
+        await tickets.rate_ticket(
+            session=turn.session, customer_id=turn.customer.id, ticket_id=int(target), rating=int(score), now=turn.now
+        )
+    return [turn.reply("rating.thanks")]
+
+
+def rating_request(turn: Turn, *, kind: str, target_id: int) -> Reply:
+    row = [turn.button("rating.star", "rate", kind, target_id, score, score=score) for score in range(1, 6)]
+    return turn.reply("rating.ask", buttons=[row])

@@ -1,0 +1,92 @@
+"""Greeting, menu, small talk, out-of-scope, odd input and the "did you mean" fallback."""
+
+from __future__ import annotations
+
+from bot.conversation import Button, Reply
+from bot.turn import Turn
+
+MENU_INTENTS = (
+    ("check_points", "menu.points"),
+    ("membership_info", "menu.tier"),
+    ("redeem_points", "menu.redeem"),
+    ("order_status", "menu.orders"),
+    ("complaint", "menu.complaint"),
+    ("request_human", "menu.human"),
+)
+INTENT_LABELS = {
+    "greet": "intent.greet",
+    "help": "intent.help",
+    "check_points": "menu.points",
+    "points_history": "intent.points_history",
+    "redeem_points": "menu.redeem",
+    "membership_info": "menu.tier",
+    "product_question": "intent.product_question",
+    "order_status": "menu.orders",
+    "return_refund": "intent.return_refund",
+    "complaint": "menu.complaint",
+    "request_human": "menu.human",
+    "update_profile": "intent.update_profile",
+    "unsubscribe": "intent.unsubscribe",
+    "subscribe": "intent.subscribe",
+    "feedback": "intent.feedback",
+    "faq": "intent.faq",
+}
+
+
+def menu_buttons(turn: Turn) -> list[list[Button]]:
+    buttons = [turn.button(label, "menu", intent) for intent, label in MENU_INTENTS]
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+def menu(turn: Turn, key: str = "menu.intro") -> list[Reply]:
+    return [turn.reply(key, buttons=menu_buttons(turn), name=turn.customer.name or "")]
+
+
+async def greet(turn: Turn) -> list[Reply]:
+    return menu(turn, "greet.hello")
+
+
+async def show_help(turn: Turn) -> list[Reply]:
+    return menu(turn)
+
+
+async def thanks(turn: Turn) -> list[Reply]:
+    return [turn.reply("smalltalk.thanks")]
+
+
+async def goodbye(turn: Turn) -> list[Reply]:
+    return [turn.reply("smalltalk.goodbye")]
+
+
+async def out_of_scope(turn: Turn) -> list[Reply]:
+    return menu(turn, "fallback.out_of_scope")
+
+
+async def affirm_or_deny_without_context(turn: Turn) -> list[Reply]:
+    return menu(turn, "smalltalk.no_context")
+
+
+def did_you_mean(turn: Turn, intents: list[str]) -> list[Reply]:
+    """First fallback: the two most likely intents as buttons."""
+    choices = [name for name in intents if name in INTENT_LABELS][:2]
+    if not choices:
+        return menu(turn, "fallback.not_understood")
+    buttons = [[turn.button(INTENT_LABELS[name], "intent", name)] for name in choices]
+    buttons.append([turn.button("menu.human", "menu", "request_human")])
+    return [turn.reply("fallback.did_you_mean", buttons=buttons)]
+
+
+def offer_human(turn: Turn) -> list[Reply]:
+    """Second fallback in a row: a person is the better answer."""
+    buttons = [[turn.button("menu.human", "menu", "request_human")], [turn.button("menu.show", "menu", "help")]]
+    return [turn.reply("fallback.offer_human", buttons=buttons)]
+
+
+def odd_input(turn: Turn, kind: str) -> list[Reply]:
+    """Stickers, photos, voice, files, locations, edits: a polite word and the way forward."""
+    key = f"odd.{kind}" if kind in {"sticker", "photo", "voice", "document", "location", "edited"} else "odd.other"
+    return [turn.reply(key)]
+
+
+def stale_button(turn: Turn) -> list[Reply]:
+    return menu(turn, "callback.stale")

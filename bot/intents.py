@@ -1,0 +1,78 @@
+"""Which handler answers which intent, command and callback area."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bot.callbacks import Callback
+from bot.conversation import Reply
+from bot.flows import complaint, profile, redeem
+from bot.handlers import care, loyalty, menu, shop
+from bot.turn import Turn
+
+Handler = Callable[[Turn], Awaitable[list[Reply]]]
+ButtonHandler = Callable[[Turn, Callback], Awaitable[list[Reply]]]
+
+
+async def _affirm_or_deny(turn: Turn) -> list[Reply]:
+    return await menu.affirm_or_deny_without_context(turn)
+
+
+async def _language(turn: Turn) -> list[Reply]:
+    return profile.language_buttons(turn)
+
+
+INTENT_HANDLERS: dict[str, Handler] = {
+    "greet": menu.greet,
+    "help": menu.show_help,
+    "thanks": menu.thanks,
+    "goodbye": menu.goodbye,
+    "affirm": _affirm_or_deny,
+    "deny": _affirm_or_deny,
+    "out_of_scope": menu.out_of_scope,
+    "check_points": loyalty.check_points,
+    "points_history": loyalty.points_history,
+    "membership_info": loyalty.membership_info,
+    "redeem_points": loyalty.start_redeem,
+    "product_question": shop.product_question,
+    "order_status": shop.order_status,
+    "return_refund": shop.return_refund,
+    "faq": shop.faq_answer,
+    "complaint": complaint.start,
+    "update_profile": profile.start,
+    "request_human": care.request_human,
+    "feedback": care.feedback,
+    "unsubscribe": care.unsubscribe,
+    "subscribe": care.subscribe,
+}
+
+COMMAND_HANDLERS: dict[str, Handler] = {
+    "start": care.welcome,
+    "help": menu.show_help,
+    "menu": menu.show_help,
+    "points": loyalty.check_points,
+    "tier": loyalty.membership_info,
+    "language": _language,
+    "human": care.request_human,
+    "stop": care.unsubscribe,
+    "mydata": care.my_data,
+    "deleteme": care.delete_me,
+}
+
+# Buttons that belong to a flow are only honoured while that flow is active (see each flow's on_button).
+BUTTON_HANDLERS: dict[str, ButtonHandler] = {
+    "redeem": redeem.on_button,
+    "complaint": complaint.on_button,
+    "profile": profile.on_button,
+    "lang": profile.set_language_from_button,
+    "return": shop.start_return,
+    "consent": care.consent_button,
+    "erase": care.erase_button,
+    "rate": care.rating_button,
+}
+
+FLOW_TEXT_HANDLERS: dict[str, Callable[[Turn, str], Awaitable[list[Reply]]]] = {
+    "redeem": redeem.on_text,
+    "complaint": complaint.on_text,
+    "profile": profile.on_text,
+}

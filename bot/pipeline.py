@@ -1,0 +1,255 @@
+"""The conversation pipeline, shared by every transport (Telegram, terminal).
+
+One update: drop duplicates -> find or create the customer -> choose the language -> relay to staff
+during a handoff -> let an active flow consume it -> otherwise ask the NLU (with a "did you mean"
+fallback, then a human) -> run the handler -> log the turn. One database transaction per update.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actions import conversation_log, handoff
+from actions.customers import find_or_create_by_telegram, get_customer
+from actions.errors import DomainError
+from bot import callbacks
+from bot.conversation import Incoming, Outcome, Reply, StaffNotice, StaffRelayResult
+from bot.flows.yesno import is_cancel
+from bot.handlers import care, menu
+from bot.intents import BUTTON_HANDLERS, COMMAND_HANDLERS, FLOW_TEXT_HANDLERS, INTENT_HANDLERS
+from bot.language import choose_language
+from bot.services import Services
+from bot.texts import text as catalogue_text
+from bot.turn import Turn
+from storage.models import Customer
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT = 4000  # longer messages are cut before NLU and storage; Telegram itself allows 4096
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+FALLBACKS_BEFORE_HUMAN = 2
+
+
+def clean_text(raw: str) -> str:
+    """Strip control and direction-override characters, collapse blank runs, cap the length."""
+    return CONTROL_CHARACTERS.sub("", raw).strip()[:MAX_TEXT]
+
+
+class Pipeline:
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    async def handle(self, incoming: Incoming) -> Outcome:
+        """Answer one update. Never raises: unexpected errors are logged and answered with an apology."""
+        started = time.perf_counter()
+        language = self._services.default_language
+        try:
+            dedup = self._services.deduplicator
+            if incoming.update_id is not None and not await dedup.first_time(incoming.update_id):
+                return Outcome(language=language)
+            async with self._services.session_factory() as session, session.begin():
+                turn = await self._open_turn(session, incoming)
+                language = turn.language
+                replies = await self._respond(turn)
+                await self._finish_turn(turn, replies, started)
+            return Outcome(replies=tuple(replies), staff_notices=tuple(turn.notices), language=turn.language)
+        except Exception:
+            # Never the message text: it may hold personal data.
+            logger.exception("update %s failed", incoming.update_id)
+            return Outcome(replies=(Reply(catalogue_text(language, "error.sorry")),), language=language)
+
+    async def _open_turn(self, session: AsyncSession, incoming: Incoming) -> Turn:
+        now = self._services.clock()
+        customer, _created = await find_or_create_by_telegram(
+            session=session,
+            telegram_user_id=incoming.user_id,
+            chat_id=incoming.chat_id,
+            name=incoming.first_name,
+            username=incoming.username,
+            language_code=incoming.language_code,
+            now=now,
+        )
+        cleaned = clean_text(incoming.text or "")
+        state = await self._services.dialogue.load(incoming.chat_id)
+        language = choose_language(
+            text=cleaned if incoming.kind in ("text", "edited") else "",
+            # A button press or sticker has no script: keep the language the conversation is in.
+            saved=state.get("language") or customer.language,
+            language_code=incoming.language_code,
+            default=self._services.default_language,
+        )
+        turn_incoming = Incoming(**{**incoming.__dict__, "text": cleaned})
+        return Turn(
+            services=self._services,
+            session=session,
+            customer=customer,
+            incoming=turn_incoming,
+            language=language,
+            state=state,
+            now=now,
+        )
+
+    async def _respond(self, turn: Turn) -> list[Reply]:
+        incoming = turn.incoming
+        open_handoff = await handoff.active_handoff(session=turn.session, customer_id=turn.customer.id)
+        if open_handoff is not None and incoming.kind != "callback":
+            turn.handler = "handoff.relay"
+            body = incoming.text or f"[{incoming.kind}]"
+            turn.notices.append(
+                StaffNotice(kind="relay", customer_id=turn.customer.id, text=body, topic_id=open_handoff.staff_topic_id)
+            )
+            return []
+        try:
+            async with turn.session.begin_nested():  # a refused business rule leaves nothing half-done
+                return await self._dispatch(turn)
+        except DomainError as refused:
+            logger.info("update %s refused: %s", incoming.update_id, type(refused).__name__)
+            turn.handler = f"refused.{type(refused).__name__}"
+            return [turn.reply("error.refused")]
+
+    async def _dispatch(self, turn: Turn) -> list[Reply]:
+        incoming = turn.incoming
+        if incoming.kind == "callback":
+            return await self._on_button(turn)
+        if incoming.kind == "command":
+            handler = COMMAND_HANDLERS.get(incoming.command or "")
+            turn.handler = f"command.{incoming.command}" if handler else "command.unknown"
+            return await handler(turn) if handler else menu.menu(turn, "command.unknown")
+        if incoming.kind != "text":
+            turn.handler = f"odd.{incoming.kind}"
+            return menu.odd_input(turn, incoming.kind)
+        if not incoming.text:
+            turn.handler = "odd.empty"
+            return menu.odd_input(turn, "other")
+        flow = turn.flow
+        if flow is not None:
+            if is_cancel(incoming.text):
+                turn.end_flow()
+                turn.handler = "flow.cancel"
+                return menu.menu(turn, "flow.cancelled")
+            consume = FLOW_TEXT_HANDLERS.get(str(flow.get("name")))
+            if consume is not None:
+                turn.handler = f"flow.{flow.get('name')}"
+                return await consume(turn, incoming.text)
+            turn.end_flow()  # a confirm-only flow (erase) ends when the customer talks about something else
+        return await self._understand(turn)
+
+    async def _understand(self, turn: Turn) -> list[Reply]:
+        result = await self._services.nlu.parse(turn.incoming.text)
+        turn.nlu = result
+        if not result.confident:
+            turn.state["fallbacks"] = int(turn.state.get("fallbacks", 0)) + 1
+            turn.handler = "fallback"
+            if turn.state["fallbacks"] >= FALLBACKS_BEFORE_HUMAN:
+                turn.state["fallbacks"] = 0
+                return menu.offer_human(turn)
+            return menu.did_you_mean(turn, [score.name for score in result.ranking])
+        turn.state.pop("fallbacks", None)
+        if result.from_fallback_router and result.intent == "help":
+            turn.handler = "intent.help.degraded"
+            return menu.menu(turn, "nlu.degraded")
+        return await self._run_intent(turn, result.intent)
+
+    async def _run_intent(self, turn: Turn, intent: str) -> list[Reply]:
+        handler = INTENT_HANDLERS.get(intent, menu.show_help)
+        turn.handler = f"intent.{intent}"
+        return await handler(turn)
+
+    async def _on_button(self, turn: Turn) -> list[Reply]:
+        callback = callbacks.decode(turn.incoming.callback_data)
+        turn.handler = f"button.{callback.area}" if callback else "button.invalid"
+        if callback is None:
+            return menu.stale_button(turn)
+        if callback.area in ("menu", "intent"):
+            intent = callback.part(0) or ""
+            return await self._run_intent(turn, intent) if intent in INTENT_HANDLERS else menu.stale_button(turn)
+        if callback.area == "flow" and callback.part(0) == "cancel":
+            turn.end_flow()
+            return menu.menu(turn, "flow.cancelled")
+        handler = BUTTON_HANDLERS.get(callback.area)
+        return await handler(turn, callback) if handler else menu.stale_button(turn)
+
+    async def _finish_turn(self, turn: Turn, replies: list[Reply], started: float) -> None:
+        turn.state["language"] = turn.language
+        await self._services.dialogue.save(turn.incoming.chat_id, turn.state)
+        latency_ms = int((time.perf_counter() - started) * 1000)
+        incoming = turn.incoming
+        await conversation_log.log_turn(
+            session=turn.session,
+            customer_id=turn.customer.id,
+            direction="in",
+            text=incoming.text or incoming.callback_data or f"[{incoming.kind}]",
+            intent=turn.nlu.intent if turn.nlu else None,
+            confidence=turn.nlu.confidence if turn.nlu else None,
+            handler=turn.handler,
+            latency_ms=latency_ms,
+            update_id=incoming.update_id,
+            now=turn.now,
+        )
+        for reply in replies:
+            await conversation_log.log_turn(
+                session=turn.session, customer_id=turn.customer.id, direction="out", text=reply.text, now=turn.now
+            )
+
+    # Staff side ---------------------------------------------------------------------------------
+
+    async def set_staff_topic(self, *, customer_id: int, topic_id: int) -> None:
+        """Remember which staff-group topic belongs to a customer's open handoff."""
+        async with self._services.session_factory() as session, session.begin():
+            await handoff.set_topic(session=session, customer_id=customer_id, topic_id=topic_id)
+
+    async def handle_staff_message(
+        self, *, topic_id: int, staff_user_id: int, staff_name: str, text: str, update_id: int
+    ) -> StaffRelayResult | None:
+        """A staff message in a customer's topic: relay it, or `/close` the handoff and ask for a rating."""
+        if not await self._services.deduplicator.first_time(update_id):
+            return None
+        try:
+            async with self._services.session_factory() as session, session.begin():
+                current = await handoff.handoff_for_topic(session=session, topic_id=topic_id)
+                if current is None:
+                    return StaffRelayResult(
+                        customer_chat_id=None, staff_replies=(Reply("No open chat in this topic."),)
+                    )
+                customer = await get_customer(session=session, customer_id=current.customer_id)
+                now = self._services.clock()
+                if text.strip().split("@", 1)[0] == "/close":
+                    return await self._close_handoff(session, customer, current.id, now)
+                await handoff.accept_handoff(session=session, handoff_id=current.id, staff_name=staff_name, now=now)
+                language = customer.language or self._services.default_language
+                reply = Reply(catalogue_text(language, "human.staff_says", name=staff_name, text=clean_text(text)))
+                await conversation_log.log_turn(
+                    session=session, customer_id=customer.id, direction="out", text=reply.text, handler="staff", now=now
+                )
+                return StaffRelayResult(customer_chat_id=customer.telegram_chat_id, replies=(reply,))
+        except Exception:
+            logger.exception("staff update %s failed", update_id)
+            return StaffRelayResult(customer_chat_id=None, staff_replies=(Reply("Sorry, that could not be relayed."),))
+
+    async def _close_handoff(
+        self, session: AsyncSession, customer: Customer, handoff_id: int, now: Any
+    ) -> StaffRelayResult:
+        await handoff.close_handoff(session=session, handoff_id=handoff_id, now=now)
+        turn = Turn(
+            services=self._services,
+            session=session,
+            customer=customer,
+            incoming=Incoming(
+                user_id=customer.telegram_user_id or 0, chat_id=customer.telegram_chat_id or 0, kind="other"
+            ),
+            language=customer.language or self._services.default_language,
+            state={},
+            now=now,
+        )
+        replies = (turn.reply("human.closed"), care.rating_request(turn, kind="handoff", target_id=handoff_id))
+        return StaffRelayResult(
+            customer_chat_id=customer.telegram_chat_id,
+            replies=replies,
+            staff_replies=(Reply("Chat closed."),),
+            closed=True,
+        )

@@ -1,0 +1,66 @@
+"""`carebot chat`: talk to the bot in a terminal, on the same database as the other commands."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import ExitStack
+
+import typer
+
+from bot.pipeline import Pipeline
+from bot.services import open_services
+from bot.terminal import TerminalChat
+from carebot.context import run, settings_of
+from carebot.settings import PROJECT_ROOT, Settings
+from nlu.client import NluClient
+from nlu.local_server import is_ready, running_server
+from nlu.training import NoModel, Project
+from storage import migrate
+
+
+def chat_command(
+    ctx: typer.Context,
+    user: int = typer.Option(900_000_001, "--user", help="the Telegram user id the chat speaks as"),
+    name: str = typer.Option("Terminal", "--name", help="the customer's first name"),
+    lang: str = typer.Option("", "--lang", help="Telegram language hint: zh or en"),
+    with_nlu: bool = typer.Option(False, "--with-nlu", help="start the local Rasa server if NLU_URL is not up"),
+) -> None:
+    """Chat with the assistant on standard input/output (piped input: one message per line)."""
+    if lang not in ("", "zh", "en"):
+        raise typer.BadParameter("expected zh or en", param_hint="--lang")
+    settings = settings_of(ctx)
+    with ExitStack() as stack:
+        nlu_url = settings.nlu.nlu_url
+        if not is_ready(nlu_url):
+            nlu_url = _start_local_nlu(stack) if with_nlu else nlu_url
+            if not is_ready(nlu_url):
+                typer.echo("(NLU server not reachable: simple keyword understanding only)", err=True)
+        run(_chat(settings, nlu_url=nlu_url, user=user, name=name, language_code=lang or None))
+
+
+def _start_local_nlu(stack: ExitStack) -> str:
+    try:
+        typer.echo("(starting the local NLU server, this takes about half a minute…)", err=True)
+        return stack.enter_context(running_server(Project(PROJECT_ROOT)))
+    except (NoModel, RuntimeError) as problem:
+        typer.echo(f"(could not start the NLU server: {problem}; run `make setup`)", err=True)
+        return ""
+
+
+async def _chat(settings: Settings, *, nlu_url: str, user: int, name: str, language_code: str | None) -> None:
+    parser = NluClient(
+        base_url=nlu_url or settings.nlu.nlu_url,
+        timeout=settings.nlu.nlu_timeout_seconds,
+        threshold=settings.nlu.nlu_confidence_threshold,
+    )
+    services = await open_services(settings, nlu=parser)
+    try:
+        await migrate.upgrade_engine(services.engine)
+        chat = TerminalChat(Pipeline(services), user_id=user, name=name, language_code=language_code)
+        await chat.run(sys.stdin, interactive=sys.stdin.isatty())
+    finally:
+        await services.close()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("chat")(chat_command)
