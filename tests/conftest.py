@@ -19,6 +19,8 @@ from tests.support.database import fresh_database
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+pytest_plugins = ["tests.support.nlu_fixtures", "tests.support.fixtures"]
+
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:

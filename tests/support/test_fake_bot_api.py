@@ -15,7 +15,6 @@ from telegram.error import BadRequest, Conflict, EndPointNotFound, Forbidden, Re
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from tests.support.fake_bot_api import FakeBotApi, free_port
-from tests.support.fixtures import fake_bot_api_fixture, fake_bot_fixture, ptb_timedelta_fixture  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("ptb_timedelta")
 

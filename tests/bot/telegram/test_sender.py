@@ -17,7 +17,6 @@ from storage.engine import SessionFactory
 from storage.models import Customer, Tier
 from storage.redis_state import RateLimiter
 from tests.support.fake_bot_api import FakeBotApi
-from tests.support.fixtures import fake_bot_api_fixture, fake_bot_fixture  # noqa: F401
 
 
 class FakeClock:
