@@ -18,6 +18,9 @@ from storage.models import Product
 
 PRODUCT_ATTRIBUTES = ("price", "stock", "colours", "sizes", "specs")
 FUZZY_CUTOFF = 0.8
+# Product questions are short; only the first words are tried for close spellings, so a pasted essay
+# cannot hold the event loop (2,400 n-grams x 100 names took over 2 s).
+MAX_FUZZY_WORDS = 30
 ATTRIBUTE_KEYWORDS: dict[str, tuple[str, ...]] = {
     "price": ("多少钱", "价格", "价钱", "几块", "几元", "贵不贵", "how much", "price", "cost", "expensive", "cheap"),
     "stock": ("有货", "库存", "还有吗", "有没有货", "缺货", "卖完", "现货", "in stock", "available", "stock",
@@ -49,7 +52,13 @@ def _names(product: Product) -> list[str]:
 
 
 def _fuzzy_score(query: str, product: Product) -> float:
-    return max((SequenceMatcher(None, query, name).ratio() for name in _names(product)), default=0.0)
+    best = 0.0
+    for name in _names(product):
+        matcher = SequenceMatcher(None, query, name)
+        # The cheap upper bounds first, as difflib.get_close_matches does.
+        if matcher.real_quick_ratio() >= FUZZY_CUTOFF and matcher.quick_ratio() >= FUZZY_CUTOFF:
+            best = max(best, matcher.ratio())
+    return best
 
 
 async def find_products(
@@ -67,8 +76,9 @@ async def find_products(
     if exact:
         exact.sort(key=lambda item: -item[0])
         return [product for _, product in exact[:limit]]
-    words = WORD.findall(lowered)
-    queries += [" ".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1)]
+    words = WORD.findall(lowered)[:MAX_FUZZY_WORDS]
+    grams = {" ".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1)}
+    queries += sorted(grams)
     scored = [(max((_fuzzy_score(q, p) for q in queries), default=0.0), p) for p in catalogue]
     close = sorted((item for item in scored if item[0] >= FUZZY_CUTOFF), key=lambda item: -item[0])
     return [product for _, product in close[:limit]]
