@@ -2,7 +2,7 @@
 
     .venv/bin/python -m benchmarks.nlu_latency [--url http://127.0.0.1:5005] [--rounds 5]
 
-Without --url it starts `carebot nlu serve` on a free port with the current model and stops it
+Without --url it starts the Rasa server (`nlu.local_server`) on a free port with the current model and stops it
 afterwards. Utterances are the held-out set's texts (both languages), sent one at a time, as the
 bot does. Prints one JSON line: median, p95 and max in milliseconds.
 """
@@ -12,47 +12,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import platform
-import socket
 import statistics
-import subprocess
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
-
-import httpx
 
 from nlu.client import NluClient
 from nlu.evaluation import read_yaml
+from nlu.local_server import running_server
 from nlu.training import Project, current_model
 
 ROOT = Path(__file__).resolve().parent.parent
 FALLBACK_TEXTS = ["你好", "我有多少积分", "where is my order", "运费多少", "talk to a human", "tell me a joke"]
-
-
-@contextmanager
-def served(project: Project) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [str(project.root / ".venv" / "bin" / "carebot"), "nlu", "serve", "--port", str(port)]
-    process = subprocess.Popen(command, cwd=project.root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                if httpx.get(f"{url}/status", timeout=2).json().get("model_file"):
-                    break
-            except (httpx.TransportError, ValueError):
-                time.sleep(0.5)
-        else:
-            raise RuntimeError("the Rasa server did not start")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 async def measure(url: str, texts: Sequence[str], rounds: int) -> list[float]:
@@ -82,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         model = "(remote)"
     else:
         model = current_model(project).name
-        with served(project) as url:
+        with running_server(project) as url:
             timings = asyncio.run(measure(url, texts, args.rounds))
     ordered = sorted(timings)
     print(
@@ -94,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "max_ms": round(ordered[-1], 2),
                 "model": model,
                 "date": time.strftime("%Y-%m-%d"),
-                "machine": f"{platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores",
+                "machine": f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores",
             }
         )
     )
