@@ -39,6 +39,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     engine = create_async_engine(async_url, **options)
     if async_url.startswith("sqlite"):
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
+        event.listen(engine.sync_engine, "begin", _begin_sqlite)
     return engine
 
 
@@ -51,8 +52,17 @@ def is_sqlite(engine: AsyncEngine) -> bool:
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite opens transactions lazily and its SAVEPOINT handling then commits on RELEASE; let
+    # SQLAlchemy emit BEGIN itself so nested transactions roll back as they do on PostgreSQL.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _begin_sqlite(connection: Any) -> None:
+    # IMMEDIATE: take the write lock up front, so concurrent writers wait (busy_timeout) instead of
+    # failing when a read transaction tries to become a write transaction.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
