@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.callbacks import Callback
 from bot.conversation import Reply
-from bot.flows import complaint, profile, redeem
+from bot.flows import complaint, profile, rating, redeem
 from bot.handlers import care, loyalty, menu, shop
 from bot.turn import Turn
 
@@ -68,11 +68,13 @@ BUTTON_HANDLERS: dict[str, ButtonHandler] = {
     "return": shop.start_return,
     "consent": care.consent_button,
     "erase": care.erase_button,
-    "rate": care.rating_button,
+    "rate": rating.on_button,
 }
 
-FLOW_TEXT_HANDLERS: dict[str, Callable[[Turn, str], Awaitable[list[Reply]]]] = {
+# A flow's text handler returns None when the text is not for it (the flow has ended; the NLU decides).
+FLOW_TEXT_HANDLERS: dict[str, Callable[[Turn, str], Awaitable[list[Reply] | None]]] = {
     "redeem": redeem.on_text,
     "complaint": complaint.on_text,
     "profile": profile.on_text,
+    "rating": rating.on_text,
 }

@@ -19,8 +19,9 @@ from actions.customers import find_or_create_by_telegram, get_customer
 from actions.errors import DomainError
 from bot import callbacks
 from bot.conversation import Incoming, Outcome, Reply, StaffNotice, StaffRelayResult
+from bot.flows import rating
 from bot.flows.yesno import is_cancel
-from bot.handlers import care, menu
+from bot.handlers import menu
 from bot.intents import BUTTON_HANDLERS, COMMAND_HANDLERS, FLOW_TEXT_HANDLERS, INTENT_HANDLERS
 from bot.language import choose_language
 from bot.services import Services
@@ -135,8 +136,11 @@ class Pipeline:
             consume = FLOW_TEXT_HANDLERS.get(str(flow.get("name")))
             if consume is not None:
                 turn.handler = f"flow.{flow.get('name')}"
-                return await consume(turn, incoming.text)
-            turn.end_flow()  # a confirm-only flow (erase) ends when the customer talks about something else
+                consumed = await consume(turn, incoming.text)
+                if consumed is not None:
+                    return consumed
+            else:
+                turn.end_flow()  # a confirm-only flow (erase) ends when the customer talks about something else
         return await self._understand(turn)
 
     async def _understand(self, turn: Turn) -> list[Reply]:
@@ -235,18 +239,19 @@ class Pipeline:
         self, session: AsyncSession, customer: Customer, handoff_id: int, now: Any
     ) -> StaffRelayResult:
         await handoff.close_handoff(session=session, handoff_id=handoff_id, now=now)
+        chat_id = customer.telegram_chat_id or 0
+        state = await self._services.dialogue.load(chat_id)
         turn = Turn(
             services=self._services,
             session=session,
             customer=customer,
-            incoming=Incoming(
-                user_id=customer.telegram_user_id or 0, chat_id=customer.telegram_chat_id or 0, kind="other"
-            ),
-            language=customer.language or self._services.default_language,
-            state={},
+            incoming=Incoming(user_id=customer.telegram_user_id or 0, chat_id=chat_id, kind="other"),
+            language=str(state.get("language") or customer.language or self._services.default_language),
+            state=state,
             now=now,
         )
-        replies = (turn.reply("human.closed"), care.rating_request(turn, kind="handoff", target_id=handoff_id))
+        replies = (turn.reply("human.closed"), rating.ask(turn, kind="handoff", target_id=handoff_id))
+        await self._services.dialogue.save(chat_id, turn.state)  # a typed "5" now answers the rating
         return StaffRelayResult(
             customer_chat_id=customer.telegram_chat_id,
             replies=replies,

@@ -12,12 +12,15 @@ import secrets
 from actions import tickets
 from bot.callbacks import Callback
 from bot.conversation import Reply, StaffNotice
-from bot.flows.yesno import yes_or_no
+from bot.flows.yesno import normalise, yes_or_no
 from bot.handlers.menu import stale_button
 from bot.turn import Turn
 
 CATEGORIES = ("quality", "delivery", "wrong_item", "service", "other")
 ORDER_ID = re.compile(r"\bSO-\d{8}-\d{3,}\b", re.IGNORECASE)
+# Shops number orders their own way; anything code-like with a digit is taken as given.
+ORDER_LIKE = re.compile(r"^#?[A-Za-z0-9][A-Za-z0-9\-_/]{3,63}$")
+NO_ORDER_WORDS = {"没有", "无", "没", "没有订单号", "不知道", "忘了", "none", "no order", "skip", "don't know"}
 MAX_DESCRIPTION = 2000
 
 
@@ -59,9 +62,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
         flow["step"] = "order"
         return [turn.reply("complaint.ask_order", buttons=[[turn.button("complaint.no_order", "complaint", "skip")]])]
     if step == "order":
-        found = ORDER_ID.search(text)
-        flow["order_ref"] = (found.group(0).upper() if found else text.strip())[:64]
-        return _ask_confirmation(turn)
+        return await _order_given(turn, text)
     if step == "confirm":
         answer = await yes_or_no(turn, text)
         if answer is True:
@@ -71,6 +72,23 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
             return [turn.reply("flow.cancelled")]
         return [turn.reply("complaint.confirm_again")]
     return stale_button(turn)
+
+
+async def _order_given(turn: Turn, text: str) -> list[Reply]:
+    """An order number, "no order" in words, or something else (asked again: it would mislead staff)."""
+    flow = turn.flow or {}
+    found = ORDER_ID.search(text)
+    candidate = text.strip()
+    if found:
+        flow["order_ref"] = found.group(0).upper()
+    elif ORDER_LIKE.match(candidate) and any(ch.isdigit() for ch in candidate):
+        flow["order_ref"] = candidate.lstrip("#")
+    elif normalise(text) in NO_ORDER_WORDS or await yes_or_no(turn, text) is False:
+        flow["order_ref"] = None
+    else:
+        skip = [[turn.button("complaint.no_order", "complaint", "skip")]]
+        return [turn.reply("complaint.ask_order_again", buttons=skip)]
+    return _ask_confirmation(turn)
 
 
 def _ask_confirmation(turn: Turn) -> list[Reply]:

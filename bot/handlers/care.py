@@ -99,25 +99,3 @@ async def erase_button(turn: Turn, callback: Callback) -> list[Reply]:
     turn.end_flow()
     await privacy.erase_customer(session=turn.session, customer_id=turn.customer.id, actor="customer", now=turn.now)
     return [turn.reply("privacy.erased")]
-
-
-async def rating_button(turn: Turn, callback: Callback) -> list[Reply]:
-    """`v1:rate:handoff:<id>:<1-5>` or `v1:rate:ticket:<id>:<1-5>`; ownership is checked by the action."""
-    kind, target, score = callback.part(0), callback.part(1), callback.part(2)
-    if kind not in ("handoff", "ticket") or not (target or "").isdigit() or score not in {"1", "2", "3", "4", "5"}:
-        return stale_button(turn)
-    assert target is not None and score is not None
-    if kind == "handoff":
-        await handoff.rate_handoff(
-            session=turn.session, customer_id=turn.customer.id, handoff_id=int(target), rating=int(score), now=turn.now
-        )
-    else:
-        await tickets.rate_ticket(
-            session=turn.session, customer_id=turn.customer.id, ticket_id=int(target), rating=int(score), now=turn.now
-        )
-    return [turn.reply("rating.thanks")]
-
-
-def rating_request(turn: Turn, *, kind: str, target_id: int) -> Reply:
-    row = [turn.button("rating.star", "rate", kind, target_id, score, score=score) for score in range(1, 6)]
-    return turn.reply("rating.ask", buttons=[row])

@@ -92,6 +92,8 @@ TEXTS: dict[str, str] = {
     "complaint.ask_description": "Please describe what happened:",
     "complaint.ask_order": "What is the order number (like SO-20261101-007)? "
     'Tap "No order number" if you don\'t have one.',
+    "complaint.ask_order_again": "That doesn't look like an order number. Please type it (like SO-20261101-007), "
+    'or tap "No order number".',
     "complaint.no_order": "No order number",
     "complaint.confirm": "Please check your complaint:\nCategory: {category}\nDetails: {description}\nOrder: {order}\n"
     "Submit it?",

@@ -88,6 +88,7 @@ TEXTS: dict[str, str] = {
     "complaint.category.other": "其他",
     "complaint.ask_description": "请详细描述一下遇到的问题：",
     "complaint.ask_order": "请提供相关的订单号（如 SO-20261101-007）；没有的话点“没有订单号”。",
+    "complaint.ask_order_again": "这看起来不像订单号。请输入订单号（如 SO-20261101-007），或点“没有订单号”。",
     "complaint.no_order": "没有订单号",
     "complaint.confirm": "请确认投诉内容：\n类别：{category}\n描述：{description}\n订单：{order}\n确认提交吗？",
     "complaint.confirm_again": "请回复“确认”提交，或“取消”放弃。",
