@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from contextlib import ExitStack
 
 import typer
+from sqlalchemy import func, select
 
+from actions.demo import load_catalogue, seed_demo
 from bot.pipeline import Pipeline
-from bot.services import open_services
+from bot.services import Services, open_services
 from bot.terminal import TerminalChat
 from carebot.context import run, settings_of
 from carebot.settings import PROJECT_ROOT, Settings
@@ -16,6 +19,7 @@ from nlu.client import NluClient
 from nlu.local_server import is_ready, running_server
 from nlu.training import NoModel, Project
 from storage import migrate
+from storage.models import Tier
 
 
 def chat_command(
@@ -35,7 +39,14 @@ def chat_command(
             nlu_url = _start_local_nlu(stack) if with_nlu else nlu_url
             if not is_ready(nlu_url):
                 typer.echo("(NLU server not reachable: simple keyword understanding only)", err=True)
+                _quiet_nlu_warnings()
         run(_chat(settings, nlu_url=nlu_url, user=user, name=name, language_code=lang or None))
+
+
+def _quiet_nlu_warnings() -> None:
+    """Said once above; a warning per message would drown the conversation (kept with --verbose)."""
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        logging.getLogger("nlu.client").setLevel(logging.ERROR)
 
 
 def _start_local_nlu(stack: ExitStack) -> str:
@@ -56,10 +67,20 @@ async def _chat(settings: Settings, *, nlu_url: str, user: int, name: str, langu
     services = await open_services(settings, nlu=parser)
     try:
         await migrate.upgrade_engine(services.engine)
+        await _demo_shop_if_empty(services)
         chat = TerminalChat(Pipeline(services), user_id=user, name=name, language_code=language_code)
         await chat.run(sys.stdin, interactive=sys.stdin.isatty())
     finally:
         await services.close()
+
+
+async def _demo_shop_if_empty(services: Services) -> None:
+    """A fresh database has no tier ladder, so no customer could be created: load the demo shop first."""
+    async with services.session_factory() as session, session.begin():
+        if await session.scalar(select(func.count()).select_from(Tier)):
+            return
+        await seed_demo(session=session, catalogue=load_catalogue(), rules=services.rules, now=services.clock())
+    typer.echo("(empty database: loaded the demo shop first, as `carebot seed-demo` does)", err=True)
 
 
 def register(app: typer.Typer) -> None:
