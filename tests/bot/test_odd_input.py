@@ -1,0 +1,92 @@
+"""What must never reach the customer as a crash: failures inside the pipeline, odd text; and the turn log."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.conversation import Incoming
+from bot.pipeline import Pipeline
+from bot.services import Services
+from nlu.client import NluResult
+from storage.engine import SessionFactory
+from storage.models import Customer, MessageLog
+from tests.bot.conftest import Chat, text_of
+from tests.support.fake_nlu import ScriptedNlu
+
+SECRET = "我的手机是13800138000"
+
+
+class BrokenNlu(ScriptedNlu):
+    async def parse(self, text: str) -> NluResult:
+        raise RuntimeError("boom")
+
+
+async def test_an_unexpected_error_is_an_apology_logged_without_the_text(
+    pipeline: Pipeline, services: Services, shop: SessionFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    services.nlu = BrokenNlu()
+    with caplog.at_level(logging.ERROR, logger="bot.pipeline"):
+        outcome = await pipeline.handle(Incoming(user_id=9, chat_id=9, kind="text", update_id=31337, text=SECRET))
+    assert "抱歉" in text_of(outcome) and outcome.language == "zh"
+    assert "31337" in caplog.text
+    assert "13800138000" not in caplog.text and "手机" not in caplog.text
+    async with shop() as session:  # the whole update was rolled back: nothing half-written
+        assert await session.scalar(select(func.count()).select_from(Customer)) == 0
+        assert await session.scalar(select(func.count()).select_from(MessageLog)) == 0
+
+
+async def test_the_apology_is_in_the_language_of_the_message(pipeline: Pipeline, services: Services) -> None:
+    services.nlu = BrokenNlu()
+    outcome = await pipeline.handle(Incoming(user_id=9, chat_id=9, kind="text", text="where is my parcel"))
+    assert outcome.language == "en" and "Sorry" in text_of(outcome)
+
+
+async def test_a_turn_is_logged_in_and_out(chat: Chat, nlu: ScriptedNlu, shop: SessionFactory) -> None:
+    nlu.say("我的积分", "check_points", confidence=0.91)
+    outcome = await chat.say("我的积分")
+    async with shop() as session:
+        rows = (await session.scalars(select(MessageLog).order_by(MessageLog.id))).all()
+    incoming, *outgoing = rows
+    assert (incoming.direction, incoming.text, incoming.intent, incoming.handler) == (
+        "in",
+        "我的积分",
+        "check_points",
+        "intent.check_points",
+    )
+    assert incoming.confidence == pytest.approx(0.91) and incoming.latency_ms is not None
+    assert incoming.update_id is not None
+    assert [row.text for row in outgoing] == [reply.text for reply in outcome.replies]
+    assert {row.direction for row in outgoing} == {"out"}
+
+
+async def test_a_10000_character_message_is_answered_and_stored_capped(chat: Chat, shop: SessionFactory) -> None:
+    outcome = await chat.say("投诉" * 5000)
+    assert outcome.replies
+    async with shop() as session:
+        stored = await session.scalar(select(MessageLog.text).where(MessageLog.direction == "in"))
+    assert stored is not None and 0 < len(stored) <= 4000
+
+
+async def test_emoji_only_keeps_the_conversation_language(chat: Chat, nlu: ScriptedNlu) -> None:
+    nlu.say("hello", "greet")
+    await chat.say("hello")
+    outcome = await chat.say("👍👍🎉")
+    assert outcome.language == "en" and outcome.replies
+
+
+async def test_control_characters_never_reach_the_log_or_the_nlu(
+    chat: Chat, nlu: ScriptedNlu, shop: SessionFactory
+) -> None:
+    await chat.say("\x1b\x00hi\u202e\x7f\x07")  # escape, NUL, right-to-left override, DEL, bell
+    assert nlu.parsed == ["hi"]
+    async with shop() as session:
+        assert await session.scalar(select(MessageLog.text).where(MessageLog.direction == "in")) == "hi"
+
+
+@pytest.mark.parametrize("command", ["drop", "start@OtherBot", ""])
+async def test_unknown_commands_get_the_menu(chat: Chat, command: str) -> None:
+    outcome = await chat.command(command)
+    assert outcome.replies and chat.buttons
