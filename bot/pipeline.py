@@ -27,6 +27,8 @@ from bot.language import choose_language
 from bot.services import Services
 from bot.texts import text as catalogue_text
 from bot.turn import Turn
+from nlu import keyword_router
+from nlu.client import NluResult
 from storage.models import Customer
 
 logger = logging.getLogger(__name__)
@@ -39,6 +41,18 @@ FALLBACKS_BEFORE_HUMAN = 2
 def clean_text(raw: str) -> str:
     """Strip control and direction-override characters, collapse blank runs, cap the length."""
     return CONTROL_CHARACTERS.sub("", raw).strip()[:MAX_TEXT]
+
+
+def _suggestions(text: str, result: NluResult) -> list[str]:
+    """The "did you mean" candidates: a keyword hit (投诉, 退订, 人工, 积分…) first, then the NLU's ranking.
+
+    A keyword is not trusted enough to act on when the model is unsure, but it is a strong hint to offer.
+    """
+    ranked = [score.name for score in result.ranking]
+    hinted = keyword_router.route(text).intent
+    if hinted == keyword_router.HELP_INTENT:
+        return ranked
+    return [hinted, *(name for name in ranked if name != hinted)]
 
 
 class Pipeline:
@@ -152,7 +166,7 @@ class Pipeline:
             if turn.state["fallbacks"] >= FALLBACKS_BEFORE_HUMAN:
                 turn.state["fallbacks"] = 0
                 return menu.offer_human(turn)
-            return menu.did_you_mean(turn, [score.name for score in result.ranking])
+            return menu.did_you_mean(turn, _suggestions(turn.incoming.text, result))
         turn.state.pop("fallbacks", None)
         if result.from_fallback_router and result.intent == "help":
             turn.handler = "intent.help.degraded"

@@ -90,3 +90,8 @@ async def test_control_characters_never_reach_the_log_or_the_nlu(
 async def test_unknown_commands_get_the_menu(chat: Chat, command: str) -> None:
     outcome = await chat.command(command)
     assert outcome.replies and chat.buttons
+
+
+async def test_an_unsure_model_offers_the_keyword_hint_first(chat: Chat) -> None:
+    await chat.say("我想投诉一下这个事情吧")  # the scripted model is unsure of anything it does not know
+    assert [button.data for button in chat.buttons][:2] == ["v1:intent:complaint", "v1:intent:check_points"]
