@@ -6,13 +6,18 @@ import re
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 LATIN_LETTER = re.compile(r"[A-Za-z]")
+DIGIT = re.compile(r"[0-9]")
 
 
 def language_of_text(text: str) -> str | None:
-    """zh when the text has Chinese characters, en when it has Latin letters and none, else None."""
+    """zh when the text has Chinese characters, en when it has Latin words, else None (no evidence).
+
+    Words with digits in them are codes, not English: a Chinese customer typing an order number
+    (SO-20261101-007) or a postcode keeps getting Chinese replies.
+    """
     if CJK.search(text):
         return "zh"
-    if LATIN_LETTER.search(text):
+    if any(LATIN_LETTER.search(word) for word in text.split() if not DIGIT.search(word)):
         return "en"
     return None
 

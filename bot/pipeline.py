@@ -21,7 +21,7 @@ from bot import callbacks
 from bot.conversation import Incoming, Outcome, Reply, StaffNotice, StaffRelayResult
 from bot.flows import rating
 from bot.flows.yesno import is_cancel
-from bot.handlers import menu
+from bot.handlers import care, menu
 from bot.intents import BUTTON_HANDLERS, COMMAND_HANDLERS, FLOW_TEXT_HANDLERS, INTENT_HANDLERS
 from bot.language import choose_language
 from bot.services import Services
@@ -53,6 +53,14 @@ def _suggestions(text: str, result: NluResult) -> list[str]:
     if hinted == keyword_router.HELP_INTENT:
         return ranked
     return [hinted, *(name for name in ranked if name != hinted)]
+
+
+def _leaves_handoff(incoming: Incoming, *, waiting: bool) -> bool:
+    """/cancel always ends a staff chat; a plain "取消"/"cancel" only while nobody has answered yet
+    (once staff are talking, the word may be meant for them)."""
+    if incoming.kind == "command":
+        return incoming.command == "cancel"
+    return waiting and incoming.kind == "text" and is_cancel(incoming.text)
 
 
 class Pipeline:
@@ -112,6 +120,9 @@ class Pipeline:
     async def _respond(self, turn: Turn) -> list[Reply]:
         incoming = turn.incoming
         open_handoff = await handoff.active_handoff(session=turn.session, customer_id=turn.customer.id)
+        if open_handoff is not None and _leaves_handoff(incoming, waiting=open_handoff.status == "waiting"):
+            turn.handler = "handoff.left"
+            return await care.leave_handoff(turn, open_handoff)
         if open_handoff is not None and incoming.kind != "callback":
             turn.handler = "handoff.relay"
             body = incoming.text or f"[{incoming.kind}]"

@@ -10,6 +10,7 @@ from bot.callbacks import Callback
 from bot.conversation import Document, Reply, StaffNotice
 from bot.handlers.menu import menu, stale_button
 from bot.turn import Turn
+from storage.models import Handoff
 
 
 async def request_human(turn: Turn) -> list[Reply]:
@@ -29,6 +30,21 @@ async def request_human(turn: Turn) -> list[Reply]:
         )
     key = "human.vip" if opened.priority == 1 else "human.connecting"
     return [turn.reply(key)]
+
+
+async def leave_handoff(turn: Turn, current: Handoff) -> list[Reply]:
+    """The customer gives up waiting (or ends the chat): back to the bot, and staff are told."""
+    await handoff.close_handoff(session=turn.session, handoff_id=current.id, now=turn.now)
+    turn.end_flow()
+    turn.notices.append(
+        StaffNotice(
+            kind="relay",
+            customer_id=turn.customer.id,
+            text="(the customer ended the chat and went back to the bot)",
+            topic_id=current.staff_topic_id,
+        )
+    )
+    return menu(turn, "human.left")
 
 
 async def staff_summary(turn: Turn, *, priority: int) -> str:

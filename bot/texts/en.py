@@ -130,8 +130,11 @@ TEXTS: dict[str, str] = {
     "return.started": "Your return request is ticket #{ticket}; our team will contact you soon.",
     "faq.unknown": "I don't have an answer to that yet. A person can check it for you:",
     # People, feedback, consent, privacy
-    "human.connecting": "Sure, I'm putting you through to a person. Everything you send now goes straight to our team.",
-    "human.vip": "As a valued member you're first in line: a person will be with you shortly.",
+    "human.connecting": "Sure, I'm putting you through to a person. Everything you send now goes straight to our team. "
+    'Send "cancel" to go back to the bot while you wait.',
+    "human.vip": "As a valued member you're first in line: a person will be with you shortly. "
+    'Send "cancel" to go back to the bot while you wait.',
+    "human.left": "OK, you're back with the bot. What can I do for you?",
     "human.staff_says": "{name} (staff): {text}",
     "human.closed": "This chat with our team has ended. Thank you for your patience.",
     "feedback.thanks": "Thank you for your feedback! We've noted it and will act on it.",

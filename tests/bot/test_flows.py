@@ -296,3 +296,33 @@ async def test_flow_state_expires_after_inactivity(chat: Chat, nlu: ScriptedNlu,
     await chat.say("投诉")
     ttl = await redis.ttl("carebot:dialogue:42")
     assert 0 < ttl <= 600
+
+
+async def test_cancel_while_waiting_for_staff_goes_back_to_the_bot(
+    chat: Chat, pipeline: Pipeline, nlu: ScriptedNlu, shop: SessionFactory
+) -> None:
+    await chat.command("human")
+    customer = await customer_of(shop, 42)
+    await pipeline.set_staff_topic(customer_id=customer.id, topic_id=601)
+    left = await chat.say("取消")
+    assert "结束人工转接" in text_of(left) and chat.buttons
+    assert [(n.kind, n.topic_id) for n in left.staff_notices] == [("relay", 601)]
+    async with shop() as session:
+        assert await session.scalar(select(Handoff.status)) == "closed"
+    nlu.say("我的积分", "check_points")
+    assert "积分余额" in text_of(await chat.say("我的积分"))  # the bot answers again
+
+
+async def test_once_staff_answer_only_the_cancel_command_ends_the_chat(
+    chat: Chat, pipeline: Pipeline, shop: SessionFactory
+) -> None:
+    await chat.command("human")
+    customer = await customer_of(shop, 42)
+    await pipeline.set_staff_topic(customer_id=customer.id, topic_id=602)
+    await pipeline.handle_staff_message(topic_id=602, staff_user_id=7, staff_name="Amy", text="您好", update_id=90001)
+    relayed = await chat.say("取消")  # meant for the staff member ("cancel my order")
+    assert not relayed.replies and relayed.staff_notices[0].text == "取消"
+    left = await chat.command("cancel")
+    assert left.replies
+    async with shop() as session:
+        assert await session.scalar(select(Handoff.status)) == "closed"

@@ -58,6 +58,9 @@ def test_callback_round_trip_and_forgeries() -> None:
         ("123", None, "zh-hans", "zh"),
         ("", None, "de", "zh"),
         ("", None, "en-GB", "en"),
+        ("SO-20261101-007", "zh", "en", "zh"),  # an order number is no sign of English
+        ("+86 138 0013 8000", "zh", "en", "zh"),
+        ("iPhone 15 pro", "zh", "zh", "en"),
     ],
 )
 def test_language_order_script_then_saved_then_telegram(text: str, saved: str | None, code: str, expected: str) -> None:
