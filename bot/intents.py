@@ -50,6 +50,7 @@ COMMAND_HANDLERS: dict[str, Handler] = {
     "start": care.welcome,
     "help": menu.show_help,
     "menu": menu.show_help,
+    "cancel": menu.cancel,
     "points": loyalty.check_points,
     "tier": loyalty.membership_info,
     "language": _language,

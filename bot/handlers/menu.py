@@ -50,6 +50,13 @@ async def show_help(turn: Turn) -> list[Reply]:
     return menu(turn)
 
 
+async def cancel(turn: Turn) -> list[Reply]:
+    """/cancel: leave whatever flow is open (the words 取消/cancel do the same)."""
+    had_flow = turn.flow is not None
+    turn.end_flow()
+    return menu(turn, "flow.cancelled" if had_flow else "menu.intro")
+
+
 async def thanks(turn: Turn) -> list[Reply]:
     return [turn.reply("smalltalk.thanks")]
 

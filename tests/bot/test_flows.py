@@ -326,3 +326,13 @@ async def test_once_staff_answer_only_the_cancel_command_ends_the_chat(
     assert left.replies
     async with shop() as session:
         assert await session.scalar(select(Handoff.status)) == "closed"
+
+
+async def test_cancel_command_leaves_a_flow(chat: Chat, nlu: ScriptedNlu, shop: SessionFactory) -> None:
+    nlu.say("投诉", "complaint")
+    await chat.say("投诉")
+    outcome = await chat.command("cancel")
+    assert "已取消" in text_of(outcome)
+    nlu.say("杯子坏了", "complaint")
+    await chat.say("杯子坏了")  # understood afresh, not taken as the complaint's description
+    assert await _count(shop, Ticket) == 0 and chat.buttons[0].data == "v1:complaint:cat:quality"
