@@ -15,11 +15,33 @@ FIELDS = ("birthday", "phone", "language")
 PHONE = re.compile(r"^\+?\d[\d\s\-]{6,18}\d$")
 
 
+FIELD_WORDS = {
+    "birthday": ("生日", "出生", "birthday", "date of birth"),
+    "phone": ("手机", "电话", "号码", "phone", "mobile", "number"),
+    "language": ("语言", "中文", "英文", "language", "english", "chinese"),
+}
+LANGUAGE_VALUES = {
+    "zh": "zh", "中文": "zh", "汉语": "zh", "简体中文": "zh", "普通话": "zh", "chinese": "zh", "mandarin": "zh",
+    "en": "en", "英文": "en", "英语": "en", "english": "en",
+}  # fmt: skip
+
+
+def _field_named(text: str) -> str | None:
+    lowered = text.lower()
+    return next((field for field, words in FIELD_WORDS.items() if any(word in lowered for word in words)), None)
+
+
 async def start(turn: Turn) -> list[Reply]:
+    """Straight to the point when the message says what to change ("switch to English", "生日是3月5号")."""
+    language = LANGUAGE_VALUES.get((turn.nlu.entity("language") or "").strip().lower()) if turn.nlu else None
+    if language is not None:
+        return await _save_language(turn, language)
     date_entity = turn.nlu.entity("date") if turn.nlu else None
     if date_entity:
         turn.start_flow("profile", step="value", field="birthday")
         return await on_text(turn, date_entity)
+    if _field_named(turn.incoming.text) == "language":
+        return language_buttons(turn)
     turn.start_flow("profile", step="field")
     rows = [[turn.button(f"profile.field.{name}", "profile", "field", name)] for name in FIELDS]
     rows.append([turn.button("flow.cancel_button", "flow", "cancel")])
@@ -36,6 +58,10 @@ async def on_button(turn: Turn, callback: Callback) -> list[Reply]:
     field = callback.part(1)
     if flow is None or flow.get("name") != "profile" or callback.part(0) != "field" or field not in FIELDS:
         return stale_button(turn)
+    return _field_chosen(turn, flow, field)
+
+
+def _field_chosen(turn: Turn, flow: dict[str, object], field: str) -> list[Reply]:
     if field == "language":
         turn.end_flow()
         return language_buttons(turn)
@@ -46,7 +72,10 @@ async def on_button(turn: Turn, callback: Callback) -> list[Reply]:
 async def on_text(turn: Turn, text: str) -> list[Reply]:
     flow = turn.flow or {}
     if flow.get("step") != "value":
-        return [turn.reply("profile.pick_button")]
+        field = _field_named(text)  # typed instead of tapped
+        if field is None:
+            return [turn.reply("profile.pick_button")]
+        return _field_chosen(turn, flow, field)
     if flow.get("field") == "birthday":
         birthday = parse_birthday(text, today=turn.now.astimezone(turn.services.timezone).date())
         if birthday is None:
@@ -67,6 +96,10 @@ async def set_language_from_button(turn: Turn, callback: Callback) -> list[Reply
     language = callback.part(0)
     if language not in ("zh", "en"):
         return stale_button(turn)
+    return await _save_language(turn, language)
+
+
+async def _save_language(turn: Turn, language: str) -> list[Reply]:
     await set_language(session=turn.session, customer=turn.customer, language=language)
     turn.language = language
     return [turn.reply("language.saved")]

@@ -336,3 +336,22 @@ async def test_cancel_command_leaves_a_flow(chat: Chat, nlu: ScriptedNlu, shop: 
     nlu.say("杯子坏了", "complaint")
     await chat.say("杯子坏了")  # understood afresh, not taken as the complaint's description
     assert await _count(shop, Ticket) == 0 and chat.buttons[0].data == "v1:complaint:cat:quality"
+
+
+async def test_switch_language_in_words(chat: Chat, nlu: ScriptedNlu, shop: SessionFactory) -> None:
+    nlu.say("请用英文回复我", "update_profile", language="en")
+    outcome = await chat.say("请用英文回复我")
+    assert outcome.language == "en" and "English" in text_of(outcome)
+    assert (await customer_of(shop, 42)).language == "en"
+    nlu.say("change language", "update_profile")
+    await chat.say("change language")
+    assert [button.data for button in chat.buttons] == ["v1:lang:zh", "v1:lang:en"]
+
+
+async def test_profile_field_can_be_typed(chat: Chat, nlu: ScriptedNlu, shop: SessionFactory) -> None:
+    nlu.say("修改资料", "update_profile")
+    await chat.say("修改资料")
+    asked = await chat.say("手机号")
+    assert "手机号" in text_of(asked) or "电话" in text_of(asked)
+    await chat.say("13800138000")
+    assert (await customer_of(shop, 42)).phone == "13800138000"
