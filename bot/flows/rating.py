@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 from actions import handoff, tickets
+from bot import callbacks
 from bot.callbacks import Callback
-from bot.conversation import Reply
+from bot.conversation import Button, Reply
 from bot.handlers.menu import stale_button
+from bot.texts import text
 from bot.turn import Turn
 
 KINDS = ("handoff", "ticket")
@@ -31,8 +33,18 @@ def parse_rating(text: str) -> int | None:
 def ask(turn: Turn, *, kind: str, target_id: int) -> Reply:
     """The 1-5 buttons; a typed answer is understood too while the rating flow is open."""
     turn.start_flow("rating", kind=kind, target=target_id)
-    row = [turn.button("rating.star", "rate", kind, target_id, score, score=score) for score in range(1, 6)]
-    return turn.reply("rating.ask", buttons=[row])
+    return rating_request(turn.language, kind=kind, target_id=target_id)
+
+
+def rating_request(language: str, *, kind: str, target_id: int) -> Reply:
+    """The rating question with its buttons, for senders outside a conversation (a resolved ticket)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown rating kind {kind!r}")
+    row = tuple(
+        Button(text(language, "rating.star", score=score), callbacks.encode("rate", kind, target_id, score))
+        for score in range(1, 6)
+    )
+    return Reply(text(language, "rating.ask"), (row,))
 
 
 async def on_button(turn: Turn, callback: Callback) -> list[Reply]:

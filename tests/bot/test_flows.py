@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from actions import points
 from actions.rules import LoyaltyRules
-from bot.flows.rating import parse_rating
+from bot.flows.rating import parse_rating, rating_request
 from bot.pipeline import Pipeline
 from storage.engine import SessionFactory
 from storage.models import Customer, Handoff, Redemption, Ticket
@@ -355,3 +355,27 @@ async def test_profile_field_can_be_typed(chat: Chat, nlu: ScriptedNlu, shop: Se
     assert "手机号" in text_of(asked) or "电话" in text_of(asked)
     await chat.say("13800138000")
     assert (await customer_of(shop, 42)).phone == "13800138000"
+
+
+async def test_a_resolved_ticket_can_be_rated_from_a_sent_question(
+    chat: Chat, nlu: ScriptedNlu, shop: SessionFactory
+) -> None:
+    await _start(chat, nlu)
+    customer = await customer_of(shop, 42)
+    async with shop() as session, session.begin():
+        ticket = Ticket(
+            customer_id=customer.id,
+            category="quality",
+            description="x",
+            sla_due_at=NOW,
+            status="resolved",
+            created_at=NOW,
+        )
+        session.add(ticket)
+    question = rating_request("en", kind="ticket", target_id=ticket.id)  # what a worker would send
+    chat.buttons = [button for row in question.buttons for button in row]
+    assert question.text.startswith("How would you rate")
+    thanks = await chat.press(f"v1:rate:ticket:{ticket.id}:4")
+    assert thanks.replies
+    async with shop() as session:
+        assert await session.scalar(select(Ticket.rating)) == 4
