@@ -6,7 +6,11 @@ import re
 import string
 from pathlib import Path
 
+from bot.flows.complaint import CATEGORIES
+from bot.flows.profile import FIELDS
+from bot.handlers.menu import INTENT_LABELS
 from bot.texts import CATALOGUES, text
+from storage.models import LEDGER_REASONS, ORDER_STATUSES
 
 BOT = Path(__file__).resolve().parents[2] / "bot"
 USED_KEY = re.compile(r"""(?:reply|\.t|button|catalogue_text\(\w+,|menu\(turn,)\(\s*"([a-z_]+\.[a-z_.]+)\"""")
@@ -41,3 +45,17 @@ def test_no_empty_texts() -> None:
 
 def test_unknown_language_falls_back_to_chinese() -> None:
     assert text("fr", "flow.cancel_button") == "取消"
+
+
+def test_keys_built_from_data_cover_every_value() -> None:
+    """Keys made at run time (ledger reason, order status, complaint category) exist for every value."""
+    needed = (
+        {f"ledger.{reason}" for reason in LEDGER_REASONS}
+        | {f"order.status.{status}" for status in ORDER_STATUSES}
+        | {f"complaint.category.{category}" for category in CATEGORIES}
+        | {f"profile.field.{field}" for field in FIELDS}
+        | {f"profile.ask_{field}" for field in FIELDS if field != "language"}
+        | {f"odd.{kind}" for kind in ("sticker", "photo", "voice", "document", "location", "edited", "other")}
+        | set(INTENT_LABELS.values())
+    )
+    assert needed - set(CATALOGUES["en"]) == set()
