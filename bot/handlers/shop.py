@@ -5,8 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from actions import faq, orders, products, tickets
+from bot import callbacks
 from bot.callbacks import Callback
 from bot.conversation import Reply
+from bot.flows.complaint import ORDER_ID
 from bot.handlers.menu import menu, stale_button
 from bot.turn import Turn
 from storage.models import Order, Product
@@ -79,8 +81,15 @@ def _order_line(turn: Turn, order: Order) -> str:
     )
 
 
+def _order_ref(turn: Turn) -> str | None:
+    """The order number: the NLU's entity, else one in the shop's format anywhere in the message."""
+    entity = turn.nlu.entity("order_id") if turn.nlu else None
+    found = ORDER_ID.search(turn.incoming.text)
+    return entity or (found.group(0).upper() if found else None)
+
+
 async def order_status(turn: Turn) -> list[Reply]:
-    order_ref = turn.nlu.entity("order_id") if turn.nlu else None
+    order_ref = _order_ref(turn)
     if order_ref:
         order = await orders.find_order(session=turn.session, customer_id=turn.customer.id, order_id=order_ref)
         if order is None:
@@ -93,8 +102,10 @@ async def order_status(turn: Turn) -> list[Reply]:
 
 
 async def return_refund(turn: Turn) -> list[Reply]:
-    order_ref = turn.nlu.entity("order_id") if turn.nlu else None
-    buttons = [[turn.button("return.start", "return", "start", order_ref or "none")]]
+    order_ref = _order_ref(turn)
+    # Only a reference that fits in callback data travels with the button; the ticket can do without.
+    carried = order_ref if order_ref and callbacks.PART.match(order_ref) and len(order_ref) <= 40 else "none"
+    buttons = [[turn.button("return.start", "return", "start", carried)]]
     return [turn.reply("return.policy", buttons=buttons)]
 
 
