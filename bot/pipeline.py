@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +37,7 @@ logger = logging.getLogger(__name__)
 MAX_TEXT = 4000  # longer messages are cut before NLU and storage; Telegram itself allows 4096
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 FALLBACKS_BEFORE_HUMAN = 2
+MAX_UNSURE_TEXT = 500
 
 
 def clean_text(raw: str) -> str:
@@ -172,6 +174,9 @@ class Pipeline:
         result = await self._services.nlu.parse(turn.incoming.text)
         turn.nlu = result
         if not result.confident:
+            # Kept so that the "did you mean" button answers the words that were meant (the product asked
+            # about, the feedback given, the reason for a person), not an empty button press.
+            turn.state["unsure_text"] = turn.incoming.text[:MAX_UNSURE_TEXT]
             turn.state["fallbacks"] = int(turn.state.get("fallbacks", 0)) + 1
             turn.handler = "fallback"
             if turn.state["fallbacks"] >= FALLBACKS_BEFORE_HUMAN:
@@ -179,6 +184,7 @@ class Pipeline:
                 return menu.offer_human(turn)
             return menu.did_you_mean(turn, _suggestions(turn.incoming.text, result))
         turn.state.pop("fallbacks", None)
+        turn.state.pop("unsure_text", None)
         if result.from_fallback_router and result.intent == "help":
             turn.handler = "intent.help.degraded"
             return menu.menu(turn, "nlu.degraded")
@@ -196,7 +202,13 @@ class Pipeline:
             return menu.stale_button(turn)
         if callback.area in ("menu", "intent"):
             intent = callback.part(0) or ""
-            return await self._run_intent(turn, intent) if intent in INTENT_HANDLERS else menu.stale_button(turn)
+            if intent not in INTENT_HANDLERS:
+                return menu.stale_button(turn)
+            turn.state.pop("fallbacks", None)
+            unsure_text = turn.state.pop("unsure_text", None)
+            if isinstance(unsure_text, str) and unsure_text:
+                turn.incoming = replace(turn.incoming, text=unsure_text)
+            return await self._run_intent(turn, intent)
         if callback.area == "flow" and callback.part(0) == "cancel":
             turn.end_flow()
             return menu.menu(turn, "flow.cancelled")
@@ -212,7 +224,7 @@ class Pipeline:
             session=turn.session,
             customer_id=turn.customer.id,
             direction="in",
-            text=incoming.text or incoming.callback_data or f"[{incoming.kind}]",
+            text=(incoming.callback_data if incoming.kind == "callback" else incoming.text) or f"[{incoming.kind}]",
             intent=turn.nlu.intent if turn.nlu else None,
             confidence=turn.nlu.confidence if turn.nlu else None,
             handler=turn.handler,
