@@ -254,9 +254,8 @@ class Pipeline:
             async with self._services.session_factory() as session, session.begin():
                 current = await handoff.handoff_for_topic(session=session, topic_id=topic_id)
                 if current is None:
-                    return StaffRelayResult(
-                        customer_chat_id=None, staff_replies=(Reply("No open chat in this topic."),)
-                    )
+                    no_chat = self._staff_reply("staff.no_open_chat")
+                    return StaffRelayResult(customer_chat_id=None, staff_replies=(no_chat,))
                 customer = await get_customer(session=session, customer_id=current.customer_id)
                 now = self._services.clock()
                 if text.strip().split("@", 1)[0] == "/close":
@@ -270,7 +269,10 @@ class Pipeline:
                 return StaffRelayResult(customer_chat_id=customer.telegram_chat_id, replies=(reply,))
         except Exception:
             logger.exception("staff update %s failed", update_id)
-            return StaffRelayResult(customer_chat_id=None, staff_replies=(Reply("Sorry, that could not be relayed."),))
+            return StaffRelayResult(customer_chat_id=None, staff_replies=(self._staff_reply("staff.relay_failed"),))
+
+    def _staff_reply(self, key: str) -> Reply:
+        return Reply(catalogue_text(self._services.default_language, key))
 
     async def _close_handoff(
         self, session: AsyncSession, customer: Customer, handoff_id: int, now: Any
@@ -292,6 +294,6 @@ class Pipeline:
         return StaffRelayResult(
             customer_chat_id=customer.telegram_chat_id,
             replies=replies,
-            staff_replies=(Reply("Chat closed."),),
+            staff_replies=(self._staff_reply("staff.closed"),),
             closed=True,
         )

@@ -14,6 +14,7 @@ from bot.callbacks import Callback
 from bot.conversation import Reply, StaffNotice
 from bot.flows.yesno import normalise, yes_or_no
 from bot.handlers.menu import stale_button
+from bot.texts import text
 from bot.turn import Turn
 
 CATEGORIES = ("quality", "delivery", "wrong_item", "service", "other")
@@ -123,7 +124,17 @@ async def _create_ticket(turn: Turn) -> list[Reply]:
         StaffNotice(
             kind="ticket",
             customer_id=turn.customer.id,
-            text=f"#{ticket.id} [{ticket.category}] P{ticket.priority} — {turn.customer.name}: {ticket.description}",
+            text=text(
+                turn.services.default_language,
+                "staff.ticket",
+                ticket=ticket.id,
+                category=ticket.category,
+                priority=ticket.priority,
+                due=ticket.sla_due_at.astimezone(turn.services.timezone).strftime("%Y-%m-%d %H:%M"),
+                name=turn.customer.name or "—",
+                customer=turn.customer.id,
+                description=ticket.description,
+            ),
         )
     )
     return [turn.reply("complaint.created", ticket=ticket.id, hours=hours)]

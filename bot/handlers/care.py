@@ -9,6 +9,7 @@ from actions.profile import customer_profile
 from bot.callbacks import Callback
 from bot.conversation import Document, Reply, StaffNotice
 from bot.handlers.menu import menu, stale_button
+from bot.texts import text
 from bot.turn import Turn
 from storage.models import Handoff
 
@@ -40,7 +41,7 @@ async def leave_handoff(turn: Turn, current: Handoff) -> list[Reply]:
         StaffNotice(
             kind="relay",
             customer_id=turn.customer.id,
-            text="(the customer ended the chat and went back to the bot)",
+            text=text(turn.services.default_language, "staff.customer_left"),
             topic_id=current.staff_topic_id,
         )
     )
@@ -50,12 +51,19 @@ async def leave_handoff(turn: Turn, current: Handoff) -> list[Reply]:
 async def staff_summary(turn: Turn, *, priority: int) -> str:
     """The profile staff see when a chat is handed to them (no phone number in the group)."""
     profile = (await customer_profile(session=turn.session, customer_id=turn.customer.id, now=turn.now)).as_dict()
-    lines = [
-        f"P{priority} · {profile.get('name') or '—'} (#{turn.customer.id}, {turn.language})",
-        f"tier {profile.get('tier')} · {profile.get('points')} pts · segment {profile.get('segment') or '—'}",
-        f"open tickets: {len(profile.get('open_tickets') or [])} · last message: {turn.incoming.text[:300]}",
-    ]
-    return "\n".join(lines)
+    return text(
+        turn.services.default_language,
+        "staff.handoff",
+        priority=priority,
+        name=profile.get("name") or "—",
+        customer=turn.customer.id,
+        language=turn.language,
+        tier=profile.get("tier"),
+        points=profile.get("points"),
+        segment=profile.get("segment") or "—",
+        tickets=len(profile.get("open_tickets") or []),
+        message=turn.incoming.text[:300],
+    )
 
 
 async def feedback(turn: Turn) -> list[Reply]:

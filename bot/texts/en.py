@@ -168,4 +168,13 @@ TEXTS: dict[str, str] = {
     "rating.ask": "How would you rate this help (1-5 stars)?",
     "rating.star": "{score}⭐",
     "rating.thanks": "Thank you for rating us!",
+    # Staff group (the shop's default language)
+    "staff.no_open_chat": "No open chat in this topic.",
+    "staff.relay_failed": "Sorry, that could not be relayed to the customer.",
+    "staff.closed": "Chat closed; the customer has been asked for a rating.",
+    "staff.customer_left": "(the customer ended the chat and went back to the bot)",
+    "staff.handoff": "P{priority} · {name} (#{customer}, {language})\ntier {tier} · {points} pts · segment {segment}\n"
+    "open tickets: {tickets} · last message: {message}",
+    "staff.ticket": "New ticket #{ticket} [{category}] P{priority}, reply due {due}\n"
+    "{name} (#{customer}): {description}",
 }

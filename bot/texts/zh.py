@@ -158,4 +158,12 @@ TEXTS: dict[str, str] = {
     "rating.ask": "请为本次服务打分（1-5 星）：",
     "rating.star": "{score}⭐",
     "rating.thanks": "感谢您的评价！",
+    # 客服群（店铺默认语言）
+    "staff.no_open_chat": "这个话题里没有进行中的会话。",
+    "staff.relay_failed": "抱歉，这条消息没能转给客户。",
+    "staff.closed": "会话已结束，已请客户评分。",
+    "staff.customer_left": "（客户已结束人工会话，回到机器人）",
+    "staff.handoff": "P{priority} · {name}（#{customer}，{language}）\n等级 {tier} · {points} 积分 · 分群 {segment}\n"
+    "未结工单：{tickets} · 最后一条消息：{message}",
+    "staff.ticket": "新工单 #{ticket} [{category}] P{priority}，回复期限 {due}\n{name}（#{customer}）：{description}",
 }
