@@ -254,25 +254,31 @@ class Pipeline:
             async with self._services.session_factory() as session, session.begin():
                 current = await handoff.handoff_for_topic(session=session, topic_id=topic_id)
                 if current is None:
-                    no_chat = self._staff_reply("staff.no_open_chat")
-                    return StaffRelayResult(customer_chat_id=None, staff_replies=(no_chat,))
+                    return self._to_staff_only("staff.no_open_chat")
                 customer = await get_customer(session=session, customer_id=current.customer_id)
                 now = self._services.clock()
-                if text.strip().split("@", 1)[0] == "/close":
+                body = clean_text(text)
+                if body.split("@", 1)[0] == "/close":
                     return await self._close_handoff(session, customer, current.id, now)
+                if not body or body.startswith("/"):  # media, or a command meant for the bot: not for the customer
+                    return self._to_staff_only("staff.not_relayed")
                 await handoff.accept_handoff(session=session, handoff_id=current.id, staff_name=staff_name, now=now)
-                language = customer.language or self._services.default_language
-                reply = Reply(catalogue_text(language, "human.staff_says", name=staff_name, text=clean_text(text)))
+                state = await self._services.dialogue.load(customer.telegram_chat_id or 0)
+                language = str(state.get("language") or customer.language or self._services.default_language)
+                reply = Reply(catalogue_text(language, "human.staff_says", name=staff_name, text=body))
                 await conversation_log.log_turn(
                     session=session, customer_id=customer.id, direction="out", text=reply.text, handler="staff", now=now
                 )
                 return StaffRelayResult(customer_chat_id=customer.telegram_chat_id, replies=(reply,))
         except Exception:
             logger.exception("staff update %s failed", update_id)
-            return StaffRelayResult(customer_chat_id=None, staff_replies=(self._staff_reply("staff.relay_failed"),))
+            return self._to_staff_only("staff.relay_failed")
 
     def _staff_reply(self, key: str) -> Reply:
         return Reply(catalogue_text(self._services.default_language, key))
+
+    def _to_staff_only(self, key: str) -> StaffRelayResult:
+        return StaffRelayResult(customer_chat_id=None, staff_replies=(self._staff_reply(key),))
 
     async def _close_handoff(
         self, session: AsyncSession, customer: Customer, handoff_id: int, now: Any

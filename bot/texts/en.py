@@ -177,4 +177,5 @@ TEXTS: dict[str, str] = {
     "open tickets: {tickets} · last message: {message}",
     "staff.ticket": "New ticket #{ticket} [{category}] P{priority}, reply due {due}\n"
     "{name} (#{customer}): {description}",
+    "staff.not_relayed": "Not sent to the customer: only text is relayed, and commands other than /close are ignored.",
 }

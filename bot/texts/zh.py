@@ -166,4 +166,5 @@ TEXTS: dict[str, str] = {
     "staff.handoff": "P{priority} · {name}（#{customer}，{language}）\n等级 {tier} · {points} 积分 · 分群 {segment}\n"
     "未结工单：{tickets} · 最后一条消息：{message}",
     "staff.ticket": "新工单 #{ticket} [{category}] P{priority}，回复期限 {due}\n{name}（#{customer}）：{description}",
+    "staff.not_relayed": "未转给客户：目前只转发文字消息，除 /close 外的命令会被忽略。",
 }

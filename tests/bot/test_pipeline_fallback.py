@@ -1,12 +1,13 @@
-"""The "did you mean" fallback: its buttons answer the words that were meant."""
+"""The "did you mean" fallback answers the words that were meant; staff replies reach the customer rightly."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.pipeline import Pipeline
 from storage.engine import SessionFactory
 from storage.models import Handoff, MessageLog, Ticket
-from tests.bot.conftest import Chat, text_of
+from tests.bot.conftest import Chat, customer_of, text_of
 from tests.support.fake_nlu import ScriptedNlu
 
 
@@ -42,3 +43,21 @@ async def test_a_chosen_intent_resets_the_fallback_count(chat: Chat, nlu: Script
     await chat.press("v1:intent:check_points")
     await chat.say("asdfgh")  # a first fallback again: did-you-mean, not yet a person
     assert chat.buttons[0].data == "v1:intent:check_points"
+
+
+async def test_staff_replies_in_the_conversation_language_and_commands_stay_in_the_group(
+    chat: Chat, pipeline: Pipeline, shop: SessionFactory
+) -> None:
+    await chat.say("I need a human please")  # English conversation, Chinese Telegram client
+    await chat.command("human")
+    customer = await customer_of(shop, 42)
+    await pipeline.set_staff_topic(customer_id=customer.id, topic_id=700)
+    relayed = await pipeline.handle_staff_message(
+        topic_id=700, staff_user_id=5, staff_name="Amy", text="Hi, checking now", update_id=95001
+    )
+    assert relayed is not None and relayed.replies[0].text == "Amy (staff): Hi, checking now"
+    for number, text in ((95002, "/note vip customer"), (95003, "")):
+        kept = await pipeline.handle_staff_message(
+            topic_id=700, staff_user_id=5, staff_name="Amy", text=text, update_id=number
+        )
+        assert kept is not None and kept.customer_chat_id is None and not kept.replies and kept.staff_replies
