@@ -32,10 +32,10 @@ from telegram import Update
 from telegram.ext import TypeHandler
 
 from actions.demo import load_catalogue, seed_demo
-from benchmarks.nlu_latency import served
 from bot.telegram.app import build_application, running
 from carebot.loyalty import loyalty_rules
 from carebot.settings import Settings
+from nlu.local_server import running_server
 from nlu.training import Project
 from storage import migrate
 from storage.engine import create_engine, create_session_factory
@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.nlu_url:
             timings = asyncio.run(measure(args.nlu_url, database_url, args.messages))
         else:
-            with served(Project(ROOT)) as url:
+            with running_server(Project(ROOT)) as url:
                 timings = asyncio.run(measure(url, database_url, args.messages))
     ordered = sorted(timings)
     print(
