@@ -1,4 +1,4 @@
-"""Pipeline fixtures: the demo shop in a real database, Redis, and a scripted NLU."""
+"""Pipeline fixtures: a small shop in a real database, Redis, and a scripted NLU."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actions.demo import load_catalogue, seed_faq, seed_products, seed_rewards, seed_tiers
 from actions.rules import LoyaltyRules
 from bot.conversation import Button, Incoming, Outcome
 from bot.pipeline import Pipeline
@@ -22,6 +21,7 @@ from bot.services import Services
 from storage.engine import SessionFactory
 from storage.models import Customer
 from storage.redis_state import DialogueStore, UpdateDeduplicator
+from tests.support.crm_factory import small_shop
 from tests.support.fake_nlu import ScriptedNlu
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
@@ -30,12 +30,8 @@ UPDATE_IDS = count(1000)
 
 @pytest.fixture
 async def shop(session_factory: SessionFactory) -> SessionFactory:
-    catalogue = load_catalogue()
     async with session_factory() as session, session.begin():
-        await seed_tiers(session=session, tiers=catalogue["tiers"])
-        await seed_products(session=session, products=catalogue["products"])
-        await seed_rewards(session=session, rewards=catalogue["rewards"])
-        await seed_faq(session=session, entries=catalogue["faq"])
+        await small_shop(session)
     return session_factory
 
 
