@@ -35,7 +35,9 @@ from storage.models import Customer
 logger = logging.getLogger(__name__)
 
 MAX_TEXT = 4000  # longer messages are cut before NLU and storage; Telegram itself allows 4096
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# Control and direction-override characters, and lone surrogates (valid JSON escapes that no database
+# or Redis can store as UTF-8).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 FALLBACKS_BEFORE_HUMAN = 2
 MAX_UNSURE_TEXT = 500
 
@@ -94,8 +96,8 @@ class Pipeline:
             session=session,
             telegram_user_id=incoming.user_id,
             chat_id=incoming.chat_id,
-            name=incoming.first_name,
-            username=incoming.username,
+            name=clean_text(incoming.first_name),
+            username=clean_text(incoming.username) if incoming.username else None,
             language_code=incoming.language_code,
             now=now,
         )
