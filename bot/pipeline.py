@@ -267,7 +267,7 @@ class Pipeline:
                 await handoff.accept_handoff(session=session, handoff_id=current.id, staff_name=staff_name, now=now)
                 state = await self._services.dialogue.load(customer.telegram_chat_id or 0)
                 language = str(state.get("language") or customer.language or self._services.default_language)
-                reply = Reply(catalogue_text(language, "human.staff_says", name=staff_name, text=body))
+                reply = Reply(catalogue_text(language, "human.staff_says", name=clean_text(staff_name)[:64], text=body))
                 await conversation_log.log_turn(
                     session=session, customer_id=customer.id, direction="out", text=reply.text, handler="staff", now=now
                 )
