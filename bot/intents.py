@@ -56,6 +56,7 @@ COMMAND_HANDLERS: dict[str, Handler] = {
     "language": _language,
     "human": care.request_human,
     "stop": care.unsubscribe,
+    "invite": care.invite,
     "mydata": care.my_data,
     "deleteme": care.delete_me,
 }

@@ -103,6 +103,16 @@ async def welcome(turn: Turn) -> list[Reply]:
     return replies + menu(turn, "greet.welcome")
 
 
+async def invite(turn: Turn) -> list[Reply]:
+    """/invite: the customer's referral link (old customers bring new ones), or the code without a bot name."""
+    bonus = turn.services.rules.referral_bonus
+    if turn.services.bot_username:
+        link = referrals.referral_link(bot_username=turn.services.bot_username, customer=turn.customer)
+        return [turn.reply("referral.link", link=link, bonus=bonus)]
+    code = f"{referrals.DEEP_LINK_PREFIX}{turn.customer.referral_code}"
+    return [turn.reply("referral.code", code=code, bonus=bonus)]
+
+
 async def my_data(turn: Turn) -> list[Reply]:
     data = await privacy.export_customer_data(session=turn.session, customer_id=turn.customer.id)
     content = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8")

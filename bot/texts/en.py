@@ -143,6 +143,10 @@ TEXTS: dict[str, str] = {
     "consent.undo": "I want offers after all",
     "consent.subscribed": "Subscribed! You'll hear about offers first (a few a week at most, never at night).",
     "consent.already_subscribed": "You're already subscribed to offers.",
+    "referral.link": "Invite your friends with this link: {link}\n"
+    "When a friend places a first order, you both get {bonus} bonus points.",
+    "referral.code": "Your invitation code is {code}: a friend sends /start {code} to this bot. "
+    "When they place a first order, you both get {bonus} bonus points.",
     "start.referred": "Thanks for joining through a friend! After your first order you both get bonus points.",
     "start.referral_invalid": "That referral link is not valid or already used, but everything else works as usual.",
     "language.ask": "请选择语言 / Choose a language:",

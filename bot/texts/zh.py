@@ -133,6 +133,9 @@ TEXTS: dict[str, str] = {
     "consent.undo": "我还是想收优惠信息",
     "consent.subscribed": "订阅成功！有优惠活动会第一时间通知您（每周不超过几条，夜间不打扰）。",
     "consent.already_subscribed": "您已经订阅了优惠信息。",
+    "referral.link": "把这个链接分享给朋友：{link}\n朋友首次下单后，您和朋友都能获得 {bonus} 积分。",
+    "referral.code": "您的邀请码是 {code}：朋友向本机器人发送 /start {code} 即可。"
+    "朋友首次下单后，您和朋友都能获得 {bonus} 积分。",
     "start.referred": "感谢好友推荐！您首次下单后，您和好友都会获得推荐积分。",
     "start.referral_invalid": "这个推荐链接无效或已使用过，不过不影响您使用其他服务。",
     "language.ask": "请选择语言 / Choose a language:",

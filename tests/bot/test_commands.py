@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.services import Services
 from storage.engine import SessionFactory
 from storage.models import Customer
 from tests.bot.conftest import Chat, customer_of, text_of
@@ -57,3 +58,12 @@ async def test_deleteme_needs_a_confirmation(chat: Chat, shop: SessionFactory) -
     assert stale.replies
     customer = await customer_of(shop, 42)
     assert customer.erased_at is None and customer.name == "小明"
+
+
+async def test_invite_shows_the_link_or_the_code(chat: Chat, services: Services, shop: SessionFactory) -> None:
+    code = text_of(await chat.command("invite"))
+    customer = await customer_of(shop, 42)
+    assert f"/start ref_{customer.referral_code}" in code and "200" in code
+    services.bot_username = "CareShopBot"  # set by the Telegram application from getMe
+    link = text_of(await chat.command("invite"))
+    assert f"https://t.me/CareShopBot?start=ref_{customer.referral_code}" in link
