@@ -298,7 +298,8 @@ class Pipeline:
             now=now,
         )
         replies = (turn.reply("human.closed"), rating.ask(turn, kind="handoff", target_id=handoff_id))
-        await self._services.dialogue.save(chat_id, turn.state)  # a typed "5" now answers the rating
+        if customer.telegram_chat_id is not None:  # (an erased customer has no chat to rate in)
+            await self._services.dialogue.save(chat_id, turn.state)  # a typed "5" now answers the rating
         return StaffRelayResult(
             customer_chat_id=customer.telegram_chat_id,
             replies=replies,
