@@ -9,18 +9,22 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actions.customers import UnknownCustomer
 from actions.errors import DomainError
 from storage.models import Customer, Ticket, Tier
 
-TICKET_CATEGORIES = ("quality", "delivery", "wrong_item", "service", "other", "return", "feedback")
+# What a customer can complain about; returns and feedback are tickets too, opened by their own functions.
+TICKET_CATEGORIES = ("quality", "delivery", "wrong_item", "service", "other")
+ALL_CATEGORIES = (*TICKET_CATEGORIES, "return", "feedback")
 MAX_DESCRIPTION = 4000
 OPEN_STATUSES = ("open", "in_progress", "waiting_customer")
 
 
 class InvalidTicket(DomainError):
-    """Unknown category or severity."""
+    """Unknown category or severity, or an idempotency key already used by another customer."""
 
 
 class UnknownTicket(DomainError):
@@ -32,20 +36,28 @@ class InvalidRating(DomainError):
 
 
 def response_hours(*, priority_service: bool, severity: str) -> int:
+    """Hours until the promised first response: 4 for priority service, else 24; halved when urgent."""
     hours = 4 if priority_service else 24
     return max(1, hours // 2) if severity in ("high", "critical") else hours
 
 
 def ticket_priority(*, priority_service: bool, severity: str) -> int:
+    """1 (first) for priority service, else 3; one better when urgent (high or critical)."""
     priority = 1 if priority_service else 3
     return max(1, priority - 1) if severity in ("high", "critical") else priority
 
 
 async def has_priority_service(session: AsyncSession, customer_id: int) -> bool:
+    """Whether the customer's tier has priority service (大客户); UnknownCustomer if there is none."""
     query = (
-        select(Tier.priority_service).join(Customer, Customer.tier_code == Tier.code).where(Customer.id == customer_id)
+        select(Customer.id, Tier.priority_service)
+        .join(Tier, Customer.tier_code == Tier.code)
+        .where(Customer.id == customer_id)
     )
-    return bool(await session.scalar(query))
+    row = (await session.execute(query)).first()
+    if row is None:
+        raise UnknownCustomer(str(customer_id))
+    return bool(row.priority_service)
 
 
 async def create_ticket(
@@ -59,13 +71,16 @@ async def create_ticket(
     severity: str = "normal",
     idempotency_key: str | None = None,
 ) -> Ticket:
-    """Record a ticket; the same idempotency key returns the first ticket instead of a second one."""
-    if category not in TICKET_CATEGORIES:
+    """Record a ticket; the same idempotency key returns the first ticket instead of a second one
+    (also when two workers race: the loser's insert is undone in a savepoint and the winner's returned)."""
+    if category not in ALL_CATEGORIES:
         raise InvalidTicket(f"unknown category {category!r}")
     if severity not in ("low", "normal", "high", "critical"):
         raise InvalidTicket(f"unknown severity {severity!r}")
+    if idempotency_key is not None and not 0 < len(idempotency_key) <= 128:
+        raise ValueError("idempotency keys are 1 to 128 characters")
     if idempotency_key is not None:
-        existing = await session.scalar(select(Ticket).where(Ticket.idempotency_key == idempotency_key))
+        existing = await _ticket_with_key(session, customer_id, idempotency_key)
         if existing is not None:
             return existing
     vip = await has_priority_service(session, customer_id)
@@ -81,12 +96,30 @@ async def create_ticket(
         idempotency_key=idempotency_key,
         created_at=now,
     )
-    session.add(ticket)
-    await session.flush()
+    if idempotency_key is None:
+        session.add(ticket)
+        await session.flush()
+        return ticket
+    try:
+        async with session.begin_nested():
+            session.add(ticket)
+    except IntegrityError:
+        existing = await _ticket_with_key(session, customer_id, idempotency_key)
+        if existing is None:
+            raise
+        return existing
+    return ticket
+
+
+async def _ticket_with_key(session: AsyncSession, customer_id: int, key: str) -> Ticket | None:
+    ticket: Ticket | None = await session.scalar(select(Ticket).where(Ticket.idempotency_key == key))
+    if ticket is not None and ticket.customer_id != customer_id:
+        raise InvalidTicket("idempotency key belongs to another customer's ticket")
     return ticket
 
 
 async def list_tickets(*, session: AsyncSession, status: str | None = None, limit: int = 100) -> list[Ticket]:
+    """Tickets in the order staff should work them: priority, then the earliest promise."""
     query = select(Ticket).order_by(Ticket.priority, Ticket.sla_due_at, Ticket.id).limit(limit)
     if status is not None:
         query = query.where(Ticket.status == status)
@@ -94,6 +127,7 @@ async def list_tickets(*, session: AsyncSession, status: str | None = None, limi
 
 
 async def open_tickets(*, session: AsyncSession, customer_id: int) -> list[Ticket]:
+    """The customer's tickets not yet resolved or closed."""
     query = (
         select(Ticket)
         .where(Ticket.customer_id == customer_id, Ticket.status.in_(OPEN_STATUSES))
@@ -103,10 +137,16 @@ async def open_tickets(*, session: AsyncSession, customer_id: int) -> list[Ticke
 
 
 async def rate_ticket(*, session: AsyncSession, customer_id: int, ticket_id: int, rating: int, now: datetime) -> Ticket:
+    """The customer rates their own resolved or closed ticket, 1 to 5 (rating again replaces it)."""
     ticket = await session.get(Ticket, ticket_id)
     if ticket is None or ticket.customer_id != customer_id:
         raise UnknownTicket(str(ticket_id))
-    if not 1 <= rating <= 5 or ticket.status not in ("resolved", "closed"):
+    if (
+        isinstance(rating, bool)
+        or not isinstance(rating, int)
+        or not 1 <= rating <= 5
+        or ticket.status not in ("resolved", "closed")
+    ):
         raise InvalidRating(str(rating))
     ticket.rating = rating
     await session.flush()
@@ -128,7 +168,7 @@ async def start_return_request(
     *, session: AsyncSession, customer_id: int, order_ref: str | None, reason: str, now: datetime
 ) -> Ticket:
     """A return/refund request for staff; pressing the button twice the same day opens one ticket."""
-    key = f"return:{customer_id}:{order_ref or '-'}:{now.date().isoformat()}"
+    key = f"return:{customer_id}:{(order_ref or '-')[:64]}:{now.date().isoformat()}"
     return await create_ticket(
         session=session,
         customer_id=customer_id,
