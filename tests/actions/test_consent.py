@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions import consent
-from storage.models import AuditLog
+from storage.models import AuditLog, Customer
 from tests.support.loyalty import NOW, make_customer
 
 
@@ -40,3 +40,20 @@ async def test_every_change_is_audited(session: AsyncSession) -> None:
     await consent.subscribe(session=session, customer=customer, now=NOW)
     rows = (await session.scalars(select(AuditLog).where(AuditLog.target_id == str(customer.id)))).all()
     assert [row.action for row in rows] == ["consent.withdrawn", "consent.given"]
+
+
+async def test_the_change_is_stored_with_its_channel(session: AsyncSession) -> None:
+    customer = await make_customer(session, marketing_consent=True)
+    await consent.unsubscribe(session=session, customer=customer, now=NOW, channel="console")
+    customer_id = customer.id
+    session.expire_all()
+    stored = await session.get(Customer, customer_id)
+    assert stored is not None and (stored.marketing_consent, stored.opted_out_at) == (False, NOW)
+    row = await session.scalar(select(AuditLog).where(AuditLog.target_id == str(customer_id)))
+    assert row is not None
+    assert (row.actor, row.target_type, row.details, row.created_at) == (
+        f"customer:{customer_id}",
+        "customer",
+        {"channel": "console"},
+        NOW,
+    )
