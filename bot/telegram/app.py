@@ -89,6 +89,7 @@ def build_application(settings: Settings, *, services_factory: ServicesFactory =
     async def post_init(application: BotApplication) -> None:
         opened = services_factory(settings)
         services = await opened if inspect.isawaitable(opened) else opened
+        services.bot_username = application.bot.username  # getMe ran in initialize(): referral deep links
         data = application.bot_data
         data.services = services
         data.pipeline = Pipeline(services)

@@ -224,3 +224,11 @@ async def test_webhook_mode_end_to_end(
         stop.set()
         await serving
         listener.close()
+
+
+async def test_invite_gives_a_deep_link_with_the_bots_username(bot: RunningBot, shop: SessionFactory) -> None:
+    replies = await bot.customer(EN_CUSTOMER, "en").say("/invite")
+
+    customer = await customer_row(shop, EN_CUSTOMER)
+    assert "https://t.me/CareBotTestBot?start=" in texts(replies)
+    assert customer.referral_code is not None and customer.referral_code in texts(replies)
