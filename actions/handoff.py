@@ -23,6 +23,7 @@ class InvalidHandoffRating(DomainError):
 
 
 async def active_handoff(*, session: AsyncSession, customer_id: int) -> Handoff | None:
+    """The customer's open (waiting or active) handoff, if any."""
     query = select(Handoff).where(Handoff.customer_id == customer_id, Handoff.status.in_(OPEN)).order_by(Handoff.id)
     return (await session.scalars(query)).first()
 
@@ -30,7 +31,8 @@ async def active_handoff(*, session: AsyncSession, customer_id: int) -> Handoff 
 async def request_handoff(
     *, session: AsyncSession, customer_id: int, reason: str, now: datetime
 ) -> tuple[Handoff, bool]:
-    """The customer's open handoff, or a new one; True when it was created now."""
+    """The customer's open handoff, or a new one (priority 1 for priority-service tiers, else 3); True
+    when it was created now. UnknownCustomer when there is no such customer."""
     current = await active_handoff(session=session, customer_id=customer_id)
     if current is not None:
         return current, False
@@ -44,6 +46,7 @@ async def request_handoff(
 
 
 async def set_topic(*, session: AsyncSession, customer_id: int, topic_id: int) -> None:
+    """Remember the staff group's forum topic of the customer's open handoff (none open: nothing)."""
     current = await active_handoff(session=session, customer_id=customer_id)
     if current is not None:
         current.staff_topic_id = topic_id
@@ -51,12 +54,14 @@ async def set_topic(*, session: AsyncSession, customer_id: int, topic_id: int) -
 
 
 async def handoff_for_topic(*, session: AsyncSession, topic_id: int) -> Handoff | None:
+    """The open handoff a staff topic belongs to; None once it is closed (topics can be reused)."""
     query = select(Handoff).where(Handoff.staff_topic_id == topic_id, Handoff.status.in_(OPEN)).order_by(Handoff.id)
     return (await session.scalars(query)).first()
 
 
 async def accept_handoff(*, session: AsyncSession, handoff_id: int, staff_name: str, now: datetime) -> Handoff:
-    """The first staff reply makes the handoff active (the wait ends there, for reports)."""
+    """The first staff reply makes the handoff active (the wait ends there, for reports); later replies
+    change nothing. `staff_name` is for the caller's messages; staff are not CRM rows here."""
     handoff = await session.get(Handoff, handoff_id)
     if handoff is None:
         raise UnknownHandoff(str(handoff_id))
@@ -67,6 +72,7 @@ async def accept_handoff(*, session: AsyncSession, handoff_id: int, staff_name: 
 
 
 async def close_handoff(*, session: AsyncSession, handoff_id: int, now: datetime) -> Handoff:
+    """Close it (closing twice keeps the first closing time)."""
     handoff = await session.get(Handoff, handoff_id)
     if handoff is None:
         raise UnknownHandoff(str(handoff_id))
@@ -79,10 +85,11 @@ async def close_handoff(*, session: AsyncSession, handoff_id: int, now: datetime
 async def rate_handoff(
     *, session: AsyncSession, customer_id: int, handoff_id: int, rating: int, now: datetime
 ) -> Handoff:
+    """The customer rates their own closed handoff, 1 to 5."""
     handoff = await session.get(Handoff, handoff_id)
     if handoff is None or handoff.customer_id != customer_id:
         raise UnknownHandoff(str(handoff_id))
-    if not 1 <= rating <= 5 or handoff.status != "closed":
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5 or handoff.status != "closed":
         raise InvalidHandoffRating(str(rating))
     handoff.rating = rating
     await session.flush()
@@ -90,5 +97,6 @@ async def rate_handoff(
 
 
 async def waiting_handoffs(*, session: AsyncSession) -> list[Handoff]:
-    query = select(Handoff).where(Handoff.status == "waiting").order_by(Handoff.priority, Handoff.opened_at)
+    """The queue staff see: not yet accepted, VIPs first, then longest waiting."""
+    query = select(Handoff).where(Handoff.status == "waiting").order_by(Handoff.priority, Handoff.opened_at, Handoff.id)
     return list((await session.scalars(query)).all())

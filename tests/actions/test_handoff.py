@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions import handoff
+from actions.customers import UnknownCustomer
 from tests.support.loyalty import NOW, make_customer
 
 
@@ -60,3 +61,51 @@ async def test_someone_elses_handoff_cannot_be_rated(session: AsyncSession) -> N
         await handoff.rate_handoff(session=session, customer_id=stranger.id, handoff_id=opened.id, rating=1, now=NOW)
     with pytest.raises(handoff.UnknownHandoff):
         await handoff.close_handoff(session=session, handoff_id=opened.id + 1000, now=NOW)
+
+
+async def test_accepting_twice_keeps_the_first_time(session: AsyncSession) -> None:
+    customer = await make_customer(session)
+    opened, _ = await handoff.request_handoff(session=session, customer_id=customer.id, reason="", now=NOW)
+    await handoff.accept_handoff(session=session, handoff_id=opened.id, staff_name="Lily", now=NOW)
+    later = NOW + timedelta(minutes=9)
+    again = await handoff.accept_handoff(session=session, handoff_id=opened.id, staff_name="Tom", now=later)
+    assert (again.status, again.accepted_at) == ("active", NOW)
+    assert await handoff.waiting_handoffs(session=session) == []  # accepted: out of the queue, still open
+    assert await handoff.active_handoff(session=session, customer_id=customer.id) is opened
+    await handoff.close_handoff(session=session, handoff_id=opened.id, now=later)
+    again_closed = await handoff.close_handoff(session=session, handoff_id=opened.id, now=later + timedelta(hours=1))
+    assert (again_closed.status, again_closed.closed_at) == ("closed", later)
+
+
+async def test_a_new_request_after_closing_opens_a_new_handoff(session: AsyncSession) -> None:
+    customer = await make_customer(session)
+    first, _ = await handoff.request_handoff(session=session, customer_id=customer.id, reason="x" * 300, now=NOW)
+    assert first.reason == "x" * 200
+    await handoff.close_handoff(session=session, handoff_id=first.id, now=NOW)
+    second, created = await handoff.request_handoff(session=session, customer_id=customer.id, reason="", now=NOW)
+    assert created and second.id != first.id and second.status == "waiting"
+
+
+async def test_set_topic_without_an_open_handoff_does_nothing(session: AsyncSession) -> None:
+    customer = await make_customer(session)
+    await handoff.set_topic(session=session, customer_id=customer.id, topic_id=5)
+    assert await handoff.handoff_for_topic(session=session, topic_id=5) is None
+
+
+@pytest.mark.parametrize("rating", [0, 6, -1])
+async def test_rating_out_of_range_is_refused(session: AsyncSession, rating: int) -> None:
+    customer = await make_customer(session)
+    opened, _ = await handoff.request_handoff(session=session, customer_id=customer.id, reason="", now=NOW)
+    await handoff.close_handoff(session=session, handoff_id=opened.id, now=NOW)
+    with pytest.raises(handoff.InvalidHandoffRating):
+        await handoff.rate_handoff(
+            session=session, customer_id=customer.id, handoff_id=opened.id, rating=rating, now=NOW
+        )
+    assert opened.rating is None
+
+
+async def test_unknown_customer_or_handoff_is_refused(session: AsyncSession) -> None:
+    with pytest.raises(UnknownCustomer):
+        await handoff.request_handoff(session=session, customer_id=987654, reason="", now=NOW)
+    with pytest.raises(handoff.UnknownHandoff):
+        await handoff.accept_handoff(session=session, handoff_id=987654, staff_name="Lily", now=NOW)
