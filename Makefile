@@ -18,7 +18,7 @@ lint: setup  ## ruff and mypy
 
 chat: setup  ## load the demo shop and talk to the bot in the terminal (SQLite, in-process Redis)
 	$(CAREBOT) seed-demo
-	$(CAREBOT) chat --with-nlu
+	$(CAREBOT) chat --with-nlu $(ARGS)
 
 bench: setup  ## run the benchmarks (prints numbers; not part of the tests)
 	.venv/bin/python -m benchmarks.run_all
