@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import MessageLog
+from storage.models import MESSAGE_DIRECTIONS, MessageLog
 
 MAX_LOGGED_TEXT = 4000
+# NUL and lone surrogates: no database stores them; a log line must never fail the turn it records.
+UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 
 
 async def log_turn(
@@ -25,11 +28,14 @@ async def log_turn(
     latency_ms: int | None = None,
     update_id: int | None = None,
 ) -> MessageLog:
+    """Record one turn: direction "in" (the customer's text) or "out" (a reply), text cut to 4000."""
+    if direction not in MESSAGE_DIRECTIONS:
+        raise ValueError(f"direction is 'in' or 'out', not {direction!r}")
     row = MessageLog(
         customer_id=customer_id,
         direction=direction,
-        text=text[:MAX_LOGGED_TEXT],
-        intent=intent,
+        text=UNSTORABLE.sub("", text)[:MAX_LOGGED_TEXT],
+        intent=intent[:64] if intent else None,
         confidence=confidence,
         handler=handler[:64] if handler else None,
         latency_ms=latency_ms,
@@ -42,6 +48,7 @@ async def log_turn(
 
 
 async def recent_turns(*, session: AsyncSession, customer_id: int, limit: int = 10) -> list[MessageLog]:
+    """The customer's latest turns, newest first."""
     query = (
         select(MessageLog)
         .where(MessageLog.customer_id == customer_id)
