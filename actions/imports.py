@@ -6,25 +6,26 @@ Orders go through `actions.orders.record_order`, so points are credited (and rev
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PositiveInt, ValidationError, field_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actions.csv_rows import Rejected, describe_validation_error, read_rows
+from actions.csv_rows import CsvRow, Rejected, describe_validation_error, read_rows
 from actions.customers import new_referral_code
 from actions.errors import DomainError
 from actions.orders import record_order
 from actions.rules import LoyaltyRules
 from storage.models import Customer
 
-CUSTOMER_COLUMNS = ("external_id", "name", "phone", "telegram_user_id", "language", "birthday", "tags")
 ORDER_COLUMNS = ("order_id", "customer_external_id", "amount", "currency", "ordered_at", "status")
+RowModel = TypeVar("RowModel", bound=BaseModel)
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
 
 
@@ -91,23 +92,30 @@ class OrderRow(BaseModel):
         return value
 
 
+def _valid_rows(
+    rows: list[CsvRow], model: type[RowModel], *, key: str, report: ImportReport
+) -> Iterator[tuple[CsvRow, RowModel]]:
+    """Rows that pass the model's validation and whose key is new in this file; the others are rejected."""
+    seen: dict[str, int] = {}
+    for row in rows:
+        try:
+            parsed = model.model_validate({k: v for k, v in row.values.items() if k in model.model_fields})
+        except ValidationError as error:
+            report.rejected.append(Rejected(row.line, describe_validation_error(error)))
+            continue
+        value = str(getattr(parsed, key))
+        if value in seen:
+            report.rejected.append(Rejected(row.line, f"{key} {value} repeats line {seen[value]}"))
+            continue
+        seen[value] = row.line
+        yield row, parsed
+
+
 async def import_customers(*, session: AsyncSession, data: bytes) -> ImportReport:
     """Create or update customers by external id; a row that would change nothing is counted unchanged."""
     rows, rejected = read_rows(data, required=("external_id",))
     report = ImportReport(rejected=rejected)
-    seen: dict[str, int] = {}
-    for row in rows:
-        try:
-            parsed = CustomerRow.model_validate({k: v for k, v in row.values.items() if k in CUSTOMER_COLUMNS})
-        except ValidationError as error:
-            report.rejected.append(Rejected(row.line, describe_validation_error(error)))
-            continue
-        if parsed.external_id in seen:
-            report.rejected.append(
-                Rejected(row.line, f"external_id {parsed.external_id} repeats line {seen[parsed.external_id]}")
-            )
-            continue
-        seen[parsed.external_id] = row.line
+    for row, parsed in _valid_rows(rows, CustomerRow, key="external_id", report=report):
         reason = await apply_customer_row(session, parsed, report, present=set(row.values))
         if reason:
             report.rejected.append(Rejected(row.line, reason))
@@ -171,19 +179,7 @@ async def import_orders(
     """Record orders through the loyalty rules; naive times are read in the shop's time zone."""
     rows, rejected = read_rows(data, required=ORDER_COLUMNS)
     report = ImportReport(rejected=rejected)
-    seen: dict[str, int] = {}
-    for row in rows:
-        try:
-            parsed = OrderRow.model_validate({k: v for k, v in row.values.items() if k in ORDER_COLUMNS})
-        except ValidationError as error:
-            report.rejected.append(Rejected(row.line, describe_validation_error(error)))
-            continue
-        if parsed.order_id in seen:
-            report.rejected.append(
-                Rejected(row.line, f"order_id {parsed.order_id} repeats line {seen[parsed.order_id]}")
-            )
-            continue
-        seen[parsed.order_id] = row.line
+    for row, parsed in _valid_rows(rows, OrderRow, key="order_id", report=report):
         customer_id = await session.scalar(
             select(Customer.id).where(Customer.external_id == parsed.customer_external_id)
         )
