@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from actions import points
 from actions.rules import LoyaltyRules
 from bot.conversation import Button, Incoming, Outcome
 from bot.pipeline import Pipeline
@@ -113,3 +114,18 @@ async def customer_of(session_factory: SessionFactory, telegram_user_id: int) ->
         customer = await session.scalar(select(Customer).where(Customer.telegram_user_id == telegram_user_id))
         assert customer is not None
         return customer
+
+
+async def give_points(shop: SessionFactory, telegram_user_id: int, amount: int, key: str = "") -> None:
+    """Credit points to a customer the way a staff adjustment would (each key once)."""
+    customer = await customer_of(shop, telegram_user_id)
+    async with shop() as session, session.begin():
+        await points.credit(
+            session=session,
+            customer_id=customer.id,
+            points=amount,
+            reason="adjustment",
+            idempotency_key=f"test:{telegram_user_id}:{key or amount}",
+            rules=LoyaltyRules(),
+            now=NOW,
+        )

@@ -14,27 +14,13 @@ from bot.flows.rating import parse_rating, rating_request
 from bot.pipeline import Pipeline
 from storage.engine import SessionFactory
 from storage.models import Customer, Handoff, Redemption, Ticket
-from tests.bot.conftest import NOW, Chat, customer_of, text_of
+from tests.bot.conftest import NOW, Chat, customer_of, give_points, text_of
 from tests.support.fake_nlu import ScriptedNlu
 
 
 async def _start(chat: Chat, nlu: ScriptedNlu) -> None:
     nlu.say("hi", "greet")
     await chat.say("hi")
-
-
-async def _give_points(shop: SessionFactory, telegram_user_id: int, amount: int, key: str = "a") -> None:
-    customer = await customer_of(shop, telegram_user_id)
-    async with shop() as session, session.begin():
-        await points.credit(
-            session=session,
-            customer_id=customer.id,
-            points=amount,
-            reason="adjustment",
-            idempotency_key=f"test:{telegram_user_id}:{key}",
-            rules=LoyaltyRules(),
-            now=NOW,
-        )
 
 
 async def _count(shop: SessionFactory, model: type[Ticket] | type[Redemption]) -> int:
@@ -131,7 +117,7 @@ async def test_double_confirm_creates_one_ticket(chat: Chat, nlu: ScriptedNlu, s
 
 async def test_forged_reward_choice_redeems_nothing(chat: Chat, nlu: ScriptedNlu, shop: SessionFactory) -> None:
     await _start(chat, nlu)
-    await _give_points(shop, 42, 250)
+    await give_points(shop, 42, 250)
     nlu.say("兑换", "redeem_points")
     await chat.say("兑换")
     outcome = await chat.send("callback", callback_data="v1:redeem:pick:99999")
@@ -142,7 +128,7 @@ async def test_forged_reward_choice_redeems_nothing(chat: Chat, nlu: ScriptedNlu
 
 async def test_balance_is_checked_again_at_confirmation(chat: Chat, nlu: ScriptedNlu, shop: SessionFactory) -> None:
     await _start(chat, nlu)
-    await _give_points(shop, 42, 200)
+    await give_points(shop, 42, 200)
     nlu.say("redeem", "redeem_points")
     await chat.say("redeem")
     await chat.press("v1:redeem:pick")
@@ -165,7 +151,7 @@ async def test_balance_is_checked_again_at_confirmation(chat: Chat, nlu: Scripte
 
 async def test_confirm_pressed_twice_redeems_once(chat: Chat, nlu: ScriptedNlu, shop: SessionFactory) -> None:
     await _start(chat, nlu)
-    await _give_points(shop, 42, 1000)
+    await give_points(shop, 42, 1000)
     nlu.say("redeem", "redeem_points")
     await chat.say("redeem")
     await chat.press("v1:redeem:pick")

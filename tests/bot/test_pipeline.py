@@ -4,28 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from actions import points
-from actions.rules import LoyaltyRules
 from bot.conversation import Incoming
 from bot.pipeline import Pipeline
 from storage.engine import SessionFactory
 from storage.models import Customer, Handoff, MessageLog, Redemption, Ticket
-from tests.bot.conftest import NOW, Chat, customer_of, text_of
+from tests.bot.conftest import NOW, Chat, customer_of, give_points, text_of
 from tests.support.fake_nlu import ScriptedNlu
-
-
-async def _give_points(shop: SessionFactory, telegram_user_id: int, amount: int) -> None:
-    customer = await customer_of(shop, telegram_user_id)
-    async with shop() as session, session.begin():
-        await points.credit(
-            session=session,
-            customer_id=customer.id,
-            points=amount,
-            reason="adjustment",
-            idempotency_key=f"test:{telegram_user_id}:{amount}",
-            rules=LoyaltyRules(),
-            now=NOW,
-        )
 
 
 async def test_greeting_creates_the_customer_and_shows_the_menu(
@@ -50,7 +34,7 @@ async def test_english_text_gets_english_replies_even_with_a_chinese_client(chat
 async def test_points_balance_comes_from_the_ledger(chat: Chat, nlu: ScriptedNlu, shop: SessionFactory) -> None:
     nlu.say("hi", "greet")
     await chat.say("hi")
-    await _give_points(shop, 42, 730)
+    await give_points(shop, 42, 730)
     nlu.say("积分还有多少", "check_points")
     outcome = await chat.say("积分还有多少")
     assert "730" in text_of(outcome)
@@ -200,7 +184,7 @@ async def test_faq_answer_comes_from_the_faq_table(chat: Chat, nlu: ScriptedNlu)
 async def test_redeem_flow_issues_a_code_and_debits_points(chat: Chat, nlu: ScriptedNlu, shop: SessionFactory) -> None:
     nlu.say("hi", "greet")
     await chat.say("hi")
-    await _give_points(shop, 42, 250)
+    await give_points(shop, 42, 250)
     nlu.say("redeem my points", "redeem_points")
     await chat.say("redeem my points")
     assert len([b for b in chat.buttons if b.data.startswith("v1:redeem:pick")]) == 2  # 100 and 200 point rewards
