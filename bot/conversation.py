@@ -25,6 +25,7 @@ class Incoming:
     command: str | None = None
     command_args: str = ""
     callback_data: str | None = None
+    message_id: int | None = None  # the transport's id of this message, so media can be copied to staff
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,9 @@ class StaffNotice:
     text: str
     topic_id: int | None = None
     topic_name: str | None = None
+    # (chat id, message id) of a customer's photo, file or voice message that the transport can copy
+    # into the staff topic as it is; `text` is what staff see if the copy fails.
+    copy_from: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ MAX_TEXT = 4000  # longer messages are cut before NLU and storage; Telegram itse
 # or Redis can store as UTF-8).
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 FALLBACKS_BEFORE_HUMAN = 2
+MEDIA_KINDS = ("photo", "voice", "document", "location", "sticker", "other")
 MAX_UNSURE_TEXT = 500
 
 
@@ -130,8 +131,15 @@ class Pipeline:
         if open_handoff is not None and incoming.kind != "callback":
             turn.handler = "handoff.relay"
             body = incoming.text or f"[{incoming.kind}]"
+            media = incoming.kind in MEDIA_KINDS and incoming.message_id is not None
             turn.notices.append(
-                StaffNotice(kind="relay", customer_id=turn.customer.id, text=body, topic_id=open_handoff.staff_topic_id)
+                StaffNotice(
+                    kind="relay",
+                    customer_id=turn.customer.id,
+                    text=body,
+                    topic_id=open_handoff.staff_topic_id,
+                    copy_from=(incoming.chat_id, incoming.message_id) if media and incoming.message_id else None,
+                )
             )
             return []
         try:

@@ -92,7 +92,7 @@ def incoming_from_update(update: Update) -> Incoming | None:
     message = update.message
     if message is None:
         return None
-    return Incoming(**common, **_message_fields(message))
+    return Incoming(**common, message_id=message.message_id, **_message_fields(message))
 
 
 def _message_fields(message: Message) -> dict[str, Any]:

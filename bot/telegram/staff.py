@@ -40,8 +40,23 @@ class StaffRelay:
             thread_id = notice.topic_id
             if thread_id is None and notice.kind != "ticket":
                 thread_id = await self._open_topic(notice)
+            if notice.copy_from is not None and await self._copied(notice.copy_from, thread_id):
+                continue
             for part in split_text(notice.text):
                 await self._sender.send_message(self._group, part, message_thread_id=thread_id)
+
+    async def _copied(self, source: tuple[int, int], thread_id: int | None) -> bool:
+        """Copy a customer's photo, file or voice message into their topic; False when Telegram refused."""
+        group = self._group
+        assert group is not None
+        from_chat, message_id = source
+        result = await self._sender.call(
+            group,
+            lambda: self._sender.bot.copy_message(
+                chat_id=group, from_chat_id=from_chat, message_id=message_id, message_thread_id=thread_id
+            ),
+        )
+        return result.ok
 
     async def _open_topic(self, notice: StaffNotice) -> int | None:
         group = self._group

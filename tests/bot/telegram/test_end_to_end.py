@@ -155,6 +155,14 @@ async def test_handoff_relays_to_the_staff_topic_and_back(
     in_topic = bot.api.sent_messages(STAFF_GROUP_ID)
     assert any(m.get("message_thread_id") == thread_id and question in m["text"] for m in in_topic)
 
+    photo = bot.api.photo(user_id, caption="破了" if language == "zh" else "broken")
+    assert await chat.send(photo) == [], "a photo goes to staff too, not to the bot"
+    copies = await bot.api.wait_for("copyMessage")
+    assert copies[0].params["chat_id"] == STAFF_GROUP_ID
+    assert copies[0].params["from_chat_id"] == user_id
+    assert copies[0].params["message_id"] == photo["message"]["message_id"]
+    assert copies[0].params["message_thread_id"] == thread_id
+
     answer = {"zh": "已经帮您催了，明天送到", "en": "I chased the courier, it arrives tomorrow"}[language]
     staff_update = bot.api.group_message(STAFF_GROUP_ID, thread_id, 777, answer)
     await bot.api.inject(staff_update)
