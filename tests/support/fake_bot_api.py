@@ -228,13 +228,6 @@ class _Pending:
     forced: bool = False  # a duplicate: delivered once whatever the offset
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago (for servers that need a number up front)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def decode_value(name: str, value: Any) -> Any:
     """Decode one form field (always a string) or one JSON-body field to the value it stands for."""
     if not isinstance(value, str) or (name in STRING_FIELDS and name not in JSON_FIELDS):

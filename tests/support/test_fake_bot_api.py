@@ -14,7 +14,8 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
 from telegram.error import BadRequest, Conflict, EndPointNotFound, Forbidden, RetryAfter
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-from tests.support.fake_bot_api import FakeBotApi, free_port
+from nlu.local_server import free_port
+from tests.support.fake_bot_api import FakeBotApi
 
 pytestmark = pytest.mark.usefixtures("ptb_timedelta")
 

@@ -11,9 +11,10 @@ from actions.demo import load_catalogue, seed_demo
 from bot.telegram.app import BotApplication, build_application, running
 from carebot.loyalty import loyalty_rules
 from carebot.settings import Settings
+from nlu.local_server import free_port
 from storage.engine import SessionFactory
 from tests.bot.telegram.harness import Conversation, UpdateTracker
-from tests.support.fake_bot_api import FakeBotApi, free_port
+from tests.support.fake_bot_api import FakeBotApi
 
 STAFF_GROUP_ID = -1001234567890
 ZH_CUSTOMER = 910001  # 王芳 in the demo shop, with orders and points
