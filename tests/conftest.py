@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
@@ -16,8 +15,6 @@ from storage.engine import SessionFactory, create_engine
 from storage.models import Base
 from storage.redis_state import MEMORY_URL, connect_redis
 from tests.support.database import fresh_database
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 pytest_plugins = ["tests.support.nlu_fixtures", "tests.support.fixtures"]
 
