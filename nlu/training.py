@@ -42,6 +42,11 @@ class Project:
         return self.root / "nlu" / "tests"
 
     @property
+    def dev_dir(self) -> Path:
+        """Development sets: for choosing data and settings, so that tests_dir stays held out."""
+        return self.root / "nlu" / "dev"
+
+    @property
     def models_dir(self) -> Path:
         return self.root / "models"
 

@@ -17,3 +17,8 @@ def training_examples(project: Project) -> list[Example]:
 @pytest.fixture(scope="session")
 def test_examples(project: Project) -> list[Example]:
     return read_yaml(project, sorted(project.tests_dir.glob("*.yml")))
+
+
+@pytest.fixture(scope="session")
+def dev_examples(project: Project) -> list[Example]:
+    return read_yaml(project, sorted(project.dev_dir.glob("*.yml")))

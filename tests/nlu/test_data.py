@@ -70,6 +70,16 @@ def test_no_held_out_example_in_training(training_examples: list[Example], test_
     assert not leaked, f"held-out examples also in training: {leaked[:20]}"
 
 
+def test_no_dev_example_in_training(training_examples: list[Example], dev_examples: list[Example]) -> None:
+    training = {normalised(e.text) for e in training_examples}
+    leaked = sorted(e.text for e in dev_examples if normalised(e.text) in training)
+    assert not leaked, f"dev examples also in training: {leaked[:20]}"
+
+
+def test_dev_intents_are_known(dev_examples: list[Example]) -> None:
+    assert {intent_family(e.intent) for e in dev_examples} <= INTENTS
+
+
 def test_faq_topics_are_the_catalogue_topics(project: Project, training_examples: list[Example]) -> None:
     catalogue = json.loads(project.catalogue.read_text(encoding="utf-8"))
     topics = {e.intent.split("/", 1)[1] for e in training_examples if e.intent.startswith("faq/")}
