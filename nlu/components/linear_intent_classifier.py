@@ -211,7 +211,10 @@ def _idf(counts: scipy.sparse.csr_matrix) -> np.ndarray:
 
 
 def _tfidf_row(row: scipy.sparse.csr_matrix, idf: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    """`_tfidf` of one row as (non-zero columns, values): plain numpy, no sparse-matrix overhead per parse."""
+    """`_tfidf` of one row as (non-zero columns, values): plain numpy, no sparse-matrix overhead per parse.
+
+    Sums duplicate entries of `row` in place, which leaves its value unchanged.
+    """
     row.sum_duplicates()
     values = (1 + np.log(np.maximum(row.data.astype(np.float32), 1e-12))) * idf[row.indices]
     norm = np.sqrt(np.dot(values, values))
