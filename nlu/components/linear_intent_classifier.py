@@ -210,13 +210,18 @@ def _idf(counts: scipy.sparse.csr_matrix) -> np.ndarray:
     return (np.log((1 + documents) / (1 + frequency)) + 1).astype(np.float32)
 
 
+def _sublinear_tfidf(counts: np.ndarray, columns: np.ndarray, idf: np.ndarray) -> np.ndarray:
+    """(1 + log tf) * idf for the non-zero entries of a sparse matrix (float32 counts, their columns)."""
+    return (1 + np.log(np.maximum(counts, 1e-12))) * idf[columns]
+
+
 def _tfidf_row(row: scipy.sparse.csr_matrix, idf: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     """`_tfidf` of one row as (non-zero columns, values): plain numpy, no sparse-matrix overhead per parse.
 
     Sums duplicate entries of `row` in place, which leaves its value unchanged.
     """
     row.sum_duplicates()
-    values = (1 + np.log(np.maximum(row.data.astype(np.float32), 1e-12))) * idf[row.indices]
+    values = _sublinear_tfidf(row.data.astype(np.float32), row.indices, idf)
     norm = np.sqrt(np.dot(values, values))
     return row.indices, (values / norm if norm > 0 else values)
 
@@ -224,7 +229,7 @@ def _tfidf_row(row: scipy.sparse.csr_matrix, idf: np.ndarray) -> Tuple[np.ndarra
 def _tfidf(counts: scipy.sparse.csr_matrix, idf: np.ndarray) -> scipy.sparse.csr_matrix:
     """Sublinear tf times idf, rows scaled to unit length."""
     weighted = counts.astype(np.float32).tocsr(copy=True)
-    weighted.data = (1 + np.log(np.maximum(weighted.data, 1e-12))) * idf[weighted.indices]
+    weighted.data = _sublinear_tfidf(weighted.data, weighted.indices, idf)
     norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     return scipy.sparse.diags(1.0 / norms) @ weighted

@@ -64,15 +64,18 @@ def test_no_duplicates_in_held_out(test_examples: list[Example]) -> None:
     assert not [text for text, n in seen.items() if n > 1]
 
 
-def test_no_held_out_example_in_training(training_examples: list[Example], test_examples: list[Example]) -> None:
+def also_in_training(training_examples: list[Example], examples: list[Example]) -> list[str]:
     training = {normalised(e.text) for e in training_examples}
-    leaked = sorted(e.text for e in test_examples if normalised(e.text) in training)
+    return sorted(e.text for e in examples if normalised(e.text) in training)
+
+
+def test_no_held_out_example_in_training(training_examples: list[Example], test_examples: list[Example]) -> None:
+    leaked = also_in_training(training_examples, test_examples)
     assert not leaked, f"held-out examples also in training: {leaked[:20]}"
 
 
 def test_no_dev_example_in_training(training_examples: list[Example], dev_examples: list[Example]) -> None:
-    training = {normalised(e.text) for e in training_examples}
-    leaked = sorted(e.text for e in dev_examples if normalised(e.text) in training)
+    leaked = also_in_training(training_examples, dev_examples)
     assert not leaked, f"dev examples also in training: {leaked[:20]}"
 
 
