@@ -33,10 +33,10 @@ from telegram.ext import TypeHandler
 
 from actions.demo import load_catalogue, seed_demo
 from bot.telegram.app import build_application, running
-from carebot.loyalty import loyalty_rules
-from carebot.settings import Settings
 from nlu.local_server import running_server
 from nlu.training import Project
+from runtime.services import loyalty_rules
+from runtime.settings import Settings
 from storage import migrate
 from storage.engine import create_engine, create_session_factory
 from tests.support.fake_bot_api import FakeBotApi
@@ -73,7 +73,7 @@ async def measure(nlu_url: str, database_url: str, count: int) -> list[float]:
     timings: list[float] = []
     async with FakeBotApi() as api:
         settings = Settings(
-            environment="benchmark",
+            environment="development",
             DATABASE_URL=database_url,
             REDIS_URL="memory://",
             NLU_URL=nlu_url,

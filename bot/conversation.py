@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+MAX_TEXT = 4000  # longer messages are cut before NLU and storage; Telegram itself allows 4096
+# Control and direction-override characters, and lone surrogates (valid JSON escapes that no database
+# or Redis can store as UTF-8).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 IncomingKind = Literal[
     "text", "command", "callback", "sticker", "photo", "voice", "document", "location", "edited", "other"
 ]
@@ -76,3 +81,21 @@ class StaffRelayResult:
     replies: tuple[Reply, ...] = ()
     staff_replies: tuple[Reply, ...] = field(default_factory=tuple)
     closed: bool = False
+
+
+class TurnFailed(Exception):
+    """An update could not be handled (its transaction was rolled back); raised from the cause.
+
+    The transport's error edge logs the cause (redacted) and sends `apology` to the chat the update came
+    from, in the language the conversation was in.
+    """
+
+    def __init__(self, *, update_id: int | None, apology: Reply) -> None:
+        super().__init__(f"update {update_id} failed")
+        self.update_id = update_id
+        self.apology = apology
+
+
+def clean_text(raw: str) -> str:
+    """Strip control and direction-override characters, collapse blank runs, cap the length."""
+    return CONTROL_CHARACTERS.sub("", raw).strip()[:MAX_TEXT]

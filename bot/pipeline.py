@@ -8,44 +8,31 @@ fallback, then a human) -> run the handler -> log the turn. One database transac
 from __future__ import annotations
 
 import logging
-import re
 import time
 from dataclasses import replace
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions import conversation_log, handoff
-from actions.customers import find_or_create_by_telegram, get_customer
+from actions.customers import find_or_create_by_telegram
 from actions.errors import DomainError
 from bot import callbacks
-from bot.conversation import Incoming, Outcome, Reply, StaffNotice, StaffRelayResult
-from bot.flows import rating
+from bot.conversation import Incoming, Outcome, Reply, StaffNotice, TurnFailed, clean_text
 from bot.flows.yesno import is_cancel
 from bot.handlers import care, menu
 from bot.intents import BUTTON_HANDLERS, COMMAND_HANDLERS, FLOW_TEXT_HANDLERS, INTENT_HANDLERS
 from bot.language import choose_language
-from bot.services import Services
 from bot.texts import text as catalogue_text
 from bot.turn import Turn
 from nlu import keyword_router
 from nlu.client import NluResult
-from storage.models import Customer
+from runtime.services import Services
 
 logger = logging.getLogger(__name__)
 
-MAX_TEXT = 4000  # longer messages are cut before NLU and storage; Telegram itself allows 4096
-# Control and direction-override characters, and lone surrogates (valid JSON escapes that no database
-# or Redis can store as UTF-8).
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 FALLBACKS_BEFORE_HUMAN = 2
 MEDIA_KINDS = ("photo", "voice", "document", "location", "sticker", "other")
 MAX_UNSURE_TEXT = 500
-
-
-def clean_text(raw: str) -> str:
-    """Strip control and direction-override characters, collapse blank runs, cap the length."""
-    return CONTROL_CHARACTERS.sub("", raw).strip()[:MAX_TEXT]
 
 
 def _suggestions(text: str, result: NluResult) -> list[str]:
@@ -73,7 +60,11 @@ class Pipeline:
         self._services = services
 
     async def handle(self, incoming: Incoming) -> Outcome:
-        """Answer one update. Never raises: unexpected errors are logged and answered with an apology."""
+        """Answer one update in one transaction.
+
+        Raises `TurnFailed` (from the cause, nothing committed) when something unexpected goes wrong; the
+        transport's error edge logs it and sends the apology it carries.
+        """
         started = time.perf_counter()
         language = self._services.default_language
         try:
@@ -86,10 +77,9 @@ class Pipeline:
                 replies = await self._respond(turn)
                 await self._finish_turn(turn, replies, started)
             return Outcome(replies=tuple(replies), staff_notices=tuple(turn.notices), language=turn.language)
-        except Exception:
-            # Never the message text: it may hold personal data.
-            logger.exception("update %s failed", incoming.update_id)
-            return Outcome(replies=(Reply(catalogue_text(language, "error.sorry")),), language=language)
+        except Exception as error:
+            apology = Reply(catalogue_text(language, "error.sorry"))
+            raise TurnFailed(update_id=incoming.update_id, apology=apology) from error
 
     async def _open_turn(self, session: AsyncSession, incoming: Incoming) -> Turn:
         now = self._services.clock()
@@ -246,71 +236,3 @@ class Pipeline:
             await conversation_log.log_turn(
                 session=turn.session, customer_id=turn.customer.id, direction="out", text=reply.text, now=turn.now
             )
-
-    # Staff side ---------------------------------------------------------------------------------
-
-    async def set_staff_topic(self, *, customer_id: int, topic_id: int) -> None:
-        """Remember which staff-group topic belongs to a customer's open handoff."""
-        async with self._services.session_factory() as session, session.begin():
-            await handoff.set_topic(session=session, customer_id=customer_id, topic_id=topic_id)
-
-    async def handle_staff_message(
-        self, *, topic_id: int, staff_user_id: int, staff_name: str, text: str, update_id: int
-    ) -> StaffRelayResult | None:
-        """A staff message in a customer's topic: relay it, or `/close` the handoff and ask for a rating."""
-        if not await self._services.deduplicator.first_time(update_id):
-            return None
-        try:
-            async with self._services.session_factory() as session, session.begin():
-                current = await handoff.handoff_for_topic(session=session, topic_id=topic_id)
-                if current is None:
-                    return self._to_staff_only("staff.no_open_chat")
-                customer = await get_customer(session=session, customer_id=current.customer_id)
-                now = self._services.clock()
-                body = clean_text(text)
-                if body.split("@", 1)[0] == "/close":
-                    return await self._close_handoff(session, customer, current.id, now)
-                if not body or body.startswith("/"):  # media, or a command meant for the bot: not for the customer
-                    return self._to_staff_only("staff.not_relayed")
-                await handoff.accept_handoff(session=session, handoff_id=current.id, staff_name=staff_name, now=now)
-                state = await self._services.dialogue.load(customer.telegram_chat_id or 0)
-                language = str(state.get("language") or customer.language or self._services.default_language)
-                reply = Reply(catalogue_text(language, "human.staff_says", name=clean_text(staff_name)[:64], text=body))
-                await conversation_log.log_turn(
-                    session=session, customer_id=customer.id, direction="out", text=reply.text, handler="staff", now=now
-                )
-                return StaffRelayResult(customer_chat_id=customer.telegram_chat_id, replies=(reply,))
-        except Exception:
-            logger.exception("staff update %s failed", update_id)
-            return self._to_staff_only("staff.relay_failed")
-
-    def _staff_reply(self, key: str) -> Reply:
-        return Reply(catalogue_text(self._services.default_language, key))
-
-    def _to_staff_only(self, key: str) -> StaffRelayResult:
-        return StaffRelayResult(customer_chat_id=None, staff_replies=(self._staff_reply(key),))
-
-    async def _close_handoff(
-        self, session: AsyncSession, customer: Customer, handoff_id: int, now: Any
-    ) -> StaffRelayResult:
-        await handoff.close_handoff(session=session, handoff_id=handoff_id, now=now)
-        chat_id = customer.telegram_chat_id or 0
-        state = await self._services.dialogue.load(chat_id)
-        turn = Turn(
-            services=self._services,
-            session=session,
-            customer=customer,
-            incoming=Incoming(user_id=customer.telegram_user_id or 0, chat_id=chat_id, kind="other"),
-            language=str(state.get("language") or customer.language or self._services.default_language),
-            state=state,
-            now=now,
-        )
-        replies = (turn.reply("human.closed"), rating.ask(turn, kind="handoff", target_id=handoff_id))
-        if customer.telegram_chat_id is not None:  # (an erased customer has no chat to rate in)
-            await self._services.dialogue.save(chat_id, turn.state)  # a typed "5" now answers the rating
-        return StaffRelayResult(
-            customer_chat_id=customer.telegram_chat_id,
-            replies=replies,
-            staff_replies=(self._staff_reply("staff.closed"),),
-            closed=True,
-        )

@@ -6,14 +6,18 @@ number presses that option. Works piped (scripted) and interactively.
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
-from bot.conversation import Button, Incoming, Outcome, Reply
+from bot.conversation import Button, Incoming, Outcome, Reply, TurnFailed
 from bot.pipeline import Pipeline
+from runtime.logs import log_unexpected
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -33,8 +37,15 @@ class TerminalChat:
             line = raw.rstrip("\n")
             if not line.strip():
                 continue
-            outcome = await self.pipeline.handle(self._incoming(line))
-            self._show(outcome)
+            self._show(await self._answer(self._incoming(line)))
+
+    async def _answer(self, incoming: Incoming) -> Outcome:
+        """The terminal's error edge: an unexpected failure is logged (redacted) and answered with the apology."""
+        try:
+            return await self.pipeline.handle(incoming)
+        except TurnFailed as failed:
+            log_unexpected(logger, failed.__cause__ or failed, what="terminal message")
+            return Outcome(replies=(failed.apology,))
 
     def _incoming(self, line: str) -> Incoming:
         base = Incoming(

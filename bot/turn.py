@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callbacks
 from bot.conversation import Button, Document, Incoming, Reply, StaffNotice
-from bot.services import Services
 from bot.texts import text
 from nlu.client import NluResult
+from runtime.services import Services
 from storage.models import Customer
 
 

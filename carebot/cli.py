@@ -9,7 +9,9 @@ import typer
 
 from carebot.commands import register_all
 from carebot.context import settings_of
-from carebot.settings import SettingsError, load_settings
+from runtime.logs import configure_logging, log_unexpected
+from runtime.settings import SettingsError, load_settings
+from storage.migrate import SchemaNotCurrent
 
 app = typer.Typer(
     help="CareBot: customer-care assistant for Telegram with a small CRM.",
@@ -18,15 +20,12 @@ app = typer.Typer(
 )
 
 
+logger = logging.getLogger(__name__)
+
+
 @app.callback()
 def _root(ctx: typer.Context, verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs request URLs, and Bot API URLs contain the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging(verbose=verbose)
     try:
         ctx.obj = load_settings()
     except SettingsError as error:
@@ -40,4 +39,12 @@ __all__ = ["app", "main", "settings_of"]
 
 
 def main() -> None:
-    sys.exit(app())
+    """The command line's error edge: an operator's known mistake is one line, anything else is logged redacted."""
+    try:
+        app()
+    except SchemaNotCurrent as error:
+        typer.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    except Exception as error:
+        log_unexpected(logger, error, what=f"carebot {' '.join(sys.argv[1:2])}".strip())
+        sys.exit(1)

@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from carebot.settings import Settings
-from storage.engine import create_engine, create_session_factory
+from runtime.services import open_services
+from runtime.settings import Settings
 
 T = TypeVar("T")
 
@@ -26,13 +26,9 @@ def settings_of(ctx: typer.Context) -> Settings:
 
 @asynccontextmanager
 async def command_session(settings: Settings) -> AsyncIterator[AsyncSession]:
-    """One engine and one transaction for a command: committed on success, rolled back on error."""
-    engine = create_engine(settings.database.database_url, echo=settings.database.database_echo)
-    try:
-        async with create_session_factory(engine)() as session, session.begin():
-            yield session
-    finally:
-        await engine.dispose()
+    """The process's services and one transaction for a command: committed on success, rolled back on error."""
+    async with open_services(settings) as services, services.session_factory() as session, session.begin():
+        yield session
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:

@@ -16,6 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from jobs import loyalty
+from runtime.logs import log_unexpected
 from storage.engine import SessionFactory
 from storage.redis_state import DistributedLock
 
@@ -61,8 +62,8 @@ async def run_claimed(job: ScheduledJob, *, fire_time: datetime, lock: Distribut
     logger.info("job %s started", job.name)
     try:
         await job.body(fire_time)
-    except Exception:
-        logger.exception("job %s failed", job.name)  # the next fire tries again; the worker keeps going
+    except Exception as error:  # the worker's error edge: the next fire tries again; the worker keeps going
+        log_unexpected(logger, error, what=f"job {job.name}")
         return True
     logger.info("job %s finished", job.name)
     return True

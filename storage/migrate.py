@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -43,3 +45,23 @@ def _upgrade_on_connection(connection: Connection, revision: str) -> None:
     config = alembic_config(connection.engine.url.render_as_string(hide_password=False))
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
+
+
+class SchemaNotCurrent(Exception):
+    """The database's schema is not the one this code was written for; the message says what to run."""
+
+
+async def require_head(engine: AsyncEngine) -> None:
+    """Refuse to run on a database whose schema is missing or behind (or ahead of) the code's migrations."""
+    async with engine.connect() as connection:
+        current = await connection.run_sync(_current_revision)
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    if current != head:
+        raise SchemaNotCurrent(
+            f"the database schema is at {current or 'nothing (empty database)'} but this version needs {head}: "
+            "run `carebot db upgrade` first"
+        )
+
+
+def _current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import logging
+import os
 import socket
-import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any, TypeVar
 
 import uvicorn
@@ -21,14 +20,18 @@ from sqlalchemy import text
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, CallbackContext, ContextTypes, ExtBot
 
+from bot.conversation import TurnFailed
 from bot.pipeline import Pipeline
-from bot.services import Services, open_services
+from bot.staff import StaffDesk
 from bot.telegram import handlers
 from bot.telegram.processing import PerChatUpdateProcessor
+from bot.telegram.rendering import render_replies, send_outgoing
 from bot.telegram.sender import Sender
 from bot.telegram.staff import StaffRelay
 from bot.telegram.webhook import create_webhook_app, webhook_path, webhook_server
-from carebot.settings import Settings
+from runtime.logs import log_unexpected
+from runtime.services import Services, open_services
+from runtime.settings import Settings
 from storage.redis_state import RateLimiter
 
 logger = logging.getLogger(__name__)
@@ -36,7 +39,7 @@ logger = logging.getLogger(__name__)
 MAX_CONCURRENT_UPDATES = 64
 HEALTH_TIMEOUT_SECONDS = 2.0
 T = TypeVar("T")
-ServicesFactory = Callable[[Settings], "Services | Awaitable[Services]"]
+ServicesFactory = Callable[[Settings], AbstractAsyncContextManager[Services]]
 
 
 class NotStarted(RuntimeError):
@@ -47,8 +50,10 @@ class BotData:
     """The process's objects shared by all handlers (PTB's `bot_data`, as a typed object)."""
 
     def __init__(self) -> None:
+        self.resources = AsyncExitStack()
         self.services: Services | None = None
         self.pipeline: Pipeline | None = None
+        self.staff_desk: StaffDesk | None = None
         self.sender: Sender | None = None
         self.staff: StaffRelay | None = None
 
@@ -71,6 +76,10 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         return _ready(self.bot_data.pipeline, "pipeline")
 
     @property
+    def staff_desk(self) -> StaffDesk:
+        return _ready(self.bot_data.staff_desk, "staff desk")
+
+    @property
     def sender(self) -> Sender:
         return _ready(self.bot_data.sender, "sender")
 
@@ -85,24 +94,25 @@ BotApplication = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any,
 def build_application(settings: Settings, *, services_factory: ServicesFactory = open_services) -> BotApplication:
     """The bot's Application, pointed at TELEGRAM_BASE_URL (the fake Bot API in tests)."""
     staff_group_id = settings.bot.staff_group_id
+    # PTB 22 is moving durations (RetryAfter.retry_after) to timedelta; opt in rather than be warned.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
 
     async def post_init(application: BotApplication) -> None:
-        opened = services_factory(settings)
-        services = await opened if inspect.isawaitable(opened) else opened
-        services.bot_username = application.bot.username  # getMe ran in initialize(): referral deep links
         data = application.bot_data
+        services = await data.resources.enter_async_context(services_factory(settings))
+        services.bot_username = application.bot.username  # getMe ran in initialize(): referral deep links
         data.services = services
         data.pipeline = Pipeline(services)
+        data.staff_desk = StaffDesk(services)
         data.sender = Sender(
             application.bot, limiter=RateLimiter(services.redis), session_factory=services.session_factory
         )
-        data.staff = StaffRelay(data.sender, pipeline=data.pipeline, staff_group_id=staff_group_id)
+        data.staff = StaffRelay(data.sender, desk=data.staff_desk, staff_group_id=staff_group_id)
 
     async def post_shutdown(application: BotApplication) -> None:
         data = application.bot_data
-        if data.services is not None:
-            await data.services.close()
-        data.services = data.pipeline = data.sender = data.staff = None
+        await data.resources.aclose()
+        data.services = data.pipeline = data.staff_desk = data.sender = data.staff = None
 
     context_types = ContextTypes(context=BotContext, bot_data=BotData)
     application: BotApplication = (
@@ -122,15 +132,19 @@ def build_application(settings: Settings, *, services_factory: ServicesFactory =
 
 
 async def on_error(update: object, context: BotContext) -> None:
-    """Log an unexpected failure with the update id and the stack, never the message text."""
-    update_id = update.update_id if isinstance(update, Update) else None
+    """The bot's one error edge: log the failure (update id, type, redacted stack) and apologise in the chat."""
     error = context.error
     if error is None:
         return
-    # The exception's message may quote the customer (a database error echoes its parameters), so only
-    # its type and where it was raised are logged.
-    stack = "".join(traceback.format_tb(error.__traceback__))
-    logger.error("update %s failed with %s\n%s", update_id, type(error).__name__, stack)
+    update_id = update.update_id if isinstance(update, Update) else None
+    failure = error.__cause__ if isinstance(error, TurnFailed) and error.__cause__ is not None else error
+    log_unexpected(logger, failure, what=f"update {update_id}")
+    if isinstance(error, TurnFailed) and isinstance(update, Update) and update.effective_chat is not None:
+        message = update.effective_message
+        thread_id = message.message_thread_id if message is not None and message.is_topic_message else None
+        await send_outgoing(
+            context.sender, update.effective_chat.id, render_replies((error.apology,)), message_thread_id=thread_id
+        )
 
 
 async def check_health(application: BotApplication) -> dict[str, bool]:

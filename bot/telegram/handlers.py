@@ -56,13 +56,14 @@ async def on_staff_message(update: Update, context: BotContext) -> None:
         return
     if message.from_user.is_bot:
         return
-    await context.staff.relay_staff_message(
-        thread_id=message.message_thread_id,
-        staff_user_id=message.from_user.id,
+    relay = await context.staff_desk.handle_message(
+        topic_id=message.message_thread_id,
         staff_name=message.from_user.full_name,
         text=message.text or message.caption or "",
         update_id=update.update_id,
     )
+    if relay is not None:
+        await context.staff.send_result(relay, thread_id=message.message_thread_id)
 
 
 async def _converse(incoming: Incoming, context: BotContext) -> None:

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from telegram import ForumTopic
 
-from bot.conversation import StaffNotice
-from bot.pipeline import Pipeline
+from bot.conversation import StaffNotice, StaffRelayResult
+from bot.staff import StaffDesk
 from bot.telegram.rendering import render_replies, send_outgoing, split_text
 from bot.telegram.sender import Sender
 
@@ -26,9 +26,9 @@ MAX_TOPIC_NAME = 128
 class StaffRelay:
     """Posts staff notices into the staff group and relays staff replies to customers."""
 
-    def __init__(self, sender: Sender, *, pipeline: Pipeline, staff_group_id: int | None) -> None:
+    def __init__(self, sender: Sender, *, desk: StaffDesk, staff_group_id: int | None) -> None:
         self._sender = sender
-        self._pipeline = pipeline
+        self._desk = desk
         self._group = staff_group_id
 
     async def deliver(self, notices: Sequence[StaffNotice]) -> None:
@@ -67,18 +67,11 @@ class StaffRelay:
         if not isinstance(topic, ForumTopic):
             logger.error("could not open a staff topic for customer %s (%s)", notice.customer_id, result.error)
             return None
-        await self._pipeline.set_staff_topic(customer_id=notice.customer_id, topic_id=topic.message_thread_id)
+        await self._desk.set_topic(customer_id=notice.customer_id, topic_id=topic.message_thread_id)
         return topic.message_thread_id
 
-    async def relay_staff_message(
-        self, *, thread_id: int, staff_user_id: int, staff_name: str, text: str, update_id: int
-    ) -> None:
-        """A staff message in a topic: the pipeline says what goes to which customer; /close ends the handoff."""
-        relay = await self._pipeline.handle_staff_message(
-            topic_id=thread_id, staff_user_id=staff_user_id, staff_name=staff_name, text=text, update_id=update_id
-        )
-        if relay is None:
-            return
+    async def send_result(self, relay: StaffRelayResult, *, thread_id: int) -> None:
+        """Send what a staff message produced: replies to the customer, notes to the topic; close it on /close."""
         if relay.customer_chat_id is not None:
             await send_outgoing(self._sender, relay.customer_chat_id, render_replies(relay.replies))
         if self._group is not None:

@@ -7,7 +7,19 @@ import importlib
 import typer
 
 # module name -> (typer group name or None for top-level commands)
-COMMAND_MODULES = ["db", "nlu", "loyalty", "bot", "customers", "imports", "demo", "worker", "chat", "tickets"]
+COMMAND_MODULES = [
+    "db",
+    "nlu",
+    "loyalty",
+    "bot",
+    "customers",
+    "imports",
+    "demo",
+    "worker",
+    "chat",
+    "tickets",
+    "console",
+]
 
 
 def register_all(app: typer.Typer) -> None:

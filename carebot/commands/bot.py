@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import os
 
 import typer
 
 from carebot.context import settings_of
-from carebot.settings import Settings
-from storage import migrate
+from runtime.settings import Settings
 
 
 def bot_command(
@@ -23,11 +21,6 @@ def bot_command(
     _require_token(settings)
     if webhook:
         _require_webhook(settings)
-    # PTB 22 is moving durations (RetryAfter.retry_after) to timedelta; opt in rather than be warned.
-    os.environ.setdefault("PTB_TIMEDELTA", "true")
-    if settings.database.database_url.startswith("sqlite"):
-        migrate.upgrade(settings.database.database_url)  # the embedded single-machine default
-
     from telegram import Update
 
     from bot.telegram.app import build_application, serve_webhook

@@ -11,14 +11,13 @@ from sqlalchemy import func, select
 
 from actions.demo import load_catalogue, seed_demo
 from bot.pipeline import Pipeline
-from bot.services import Services, open_services
 from bot.terminal import TerminalChat
 from carebot.context import run, settings_of
-from carebot.settings import PROJECT_ROOT, Settings
 from nlu.client import NluClient
 from nlu.local_server import is_ready, running_server
 from nlu.training import NoModel, Project
-from storage import migrate
+from runtime.services import Services, open_services
+from runtime.settings import PROJECT_ROOT, Settings
 from storage.models import Tier
 
 
@@ -64,14 +63,10 @@ async def _chat(settings: Settings, *, nlu_url: str, user: int, name: str, langu
         timeout=settings.nlu.nlu_timeout_seconds,
         threshold=settings.nlu.nlu_confidence_threshold,
     )
-    services = await open_services(settings, nlu=parser)
-    try:
-        await migrate.upgrade_engine(services.engine)
+    async with open_services(settings, nlu=parser) as services:
         await _demo_shop_if_empty(services)
         chat = TerminalChat(Pipeline(services), user_id=user, name=name, language_code=language_code)
         await chat.run(sys.stdin, interactive=sys.stdin.isatty())
-    finally:
-        await services.close()
 
 
 async def _demo_shop_if_empty(services: Services) -> None:

@@ -8,14 +8,12 @@ import typer
 
 from actions.demo import load_catalogue, seed_demo
 from carebot.context import command_session, run, settings_of
-from carebot.loyalty import loyalty_rules
-from storage import migrate
+from runtime.services import loyalty_rules
 
 
 def seed_demo_command(ctx: typer.Context) -> None:
     """Load ~20 products (zh/en), rewards, FAQ, tiers and a few customers with orders (idempotent)."""
     settings = settings_of(ctx)
-    migrate.upgrade(settings.database.database_url)
 
     async def body() -> str:
         async with command_session(settings) as session:

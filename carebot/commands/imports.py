@@ -11,8 +11,8 @@ import typer
 from actions.csv_rows import BadCsvFile
 from actions.imports import ImportReport, import_customers, import_orders
 from carebot.context import command_session, run, settings_of
-from carebot.loyalty import loyalty_rules
-from carebot.settings import Settings
+from runtime.services import loyalty_rules
+from runtime.settings import Settings
 
 import_app = typer.Typer(help="Import customers or orders from CSV files (header row, UTF-8).")
 

@@ -1,4 +1,4 @@
-"""`carebot points|privacy|segments|tiers|console`: loyalty work for staff from the command line."""
+"""`carebot points|privacy|segments|tiers`: loyalty work for staff from the command line."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.customers import find_customer
@@ -18,11 +17,9 @@ from actions.points import adjust, balance, history
 from actions.privacy import erase_customer, export_customer_data
 from actions.tiers import membership_status
 from carebot.context import command_session, run, settings_of
-from carebot.loyalty import loyalty_rules
-from carebot.settings import Settings
-from console.app import create_app
 from jobs import loyalty as loyalty_jobs
-from storage.engine import create_engine, create_session_factory
+from runtime.services import loyalty_rules, open_services
+from runtime.settings import Settings
 
 points_app = typer.Typer(help="Points: show a customer's balance and history, staff adjustments, expiry.")
 privacy_app = typer.Typer(help="Privacy requests: export or erase a customer's data.")
@@ -167,36 +164,17 @@ def tiers_downgrade(ctx: typer.Context) -> None:
     typer.echo(", ".join(f"{count} to {code}" for code, count in moved.items()) or "nobody moved")
 
 
-def console_command(
-    ctx: typer.Context,
-    host: str | None = typer.Option(None, help="default: CONSOLE_HOST"),
-    port: int | None = typer.Option(None, help="default: CONSOLE_PORT"),
-) -> None:
-    """Serve the web console (for now: the shop's POST /api/orders)."""
-    settings = settings_of(ctx)
-    app = create_app(
-        database_url=settings.database.database_url,
-        api_key=settings.console.shop_api_key,
-        rules=loyalty_rules(settings),
-        echo=settings.database.database_echo,
-    )
-    uvicorn.run(app, host=host or settings.console.console_host, port=port or settings.console.console_port)
-
-
 def _with_factory(settings: Settings, job: str) -> Any:
-    """Run one loyalty job with its own engine (jobs commit as they go)."""
+    """Run one loyalty job on the process's services (jobs commit as they go)."""
 
     async def body() -> Any:
-        engine = create_engine(settings.database.database_url, echo=settings.database.database_echo)
-        factory, now = create_session_factory(engine), datetime.now(UTC)
-        try:
+        async with open_services(settings) as services:
+            factory, now = services.session_factory, datetime.now(UTC)
             if job == "expire":
                 return await loyalty_jobs.expire_points(session_factory=factory, now=now)
             if job == "tiers":
                 return await loyalty_jobs.evaluate_tier_downgrades(session_factory=factory, now=now)
             return await loyalty_jobs.recompute_segments(session_factory=factory, now=now)
-        finally:
-            await engine.dispose()
 
     return _run_domain(body())
 
@@ -206,4 +184,3 @@ def register(app: typer.Typer) -> None:
     app.add_typer(privacy_app, name="privacy")
     app.add_typer(segments_app, name="segments")
     app.add_typer(tiers_app, name="tiers")
-    app.command("console")(console_command)

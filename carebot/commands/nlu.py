@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from carebot.settings import PROJECT_ROOT, Settings
+from runtime.settings import PROJECT_ROOT, Settings
 
 if TYPE_CHECKING:
     from nlu.client import NluResult

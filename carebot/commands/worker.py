@@ -6,16 +6,14 @@ import asyncio
 import logging
 import signal
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import typer
 
 from carebot.context import run, settings_of
-from carebot.settings import Settings
 from jobs.scheduler import build_scheduler, loyalty_jobs, run_claimed
-from storage import migrate
-from storage.engine import create_engine, create_session_factory, is_sqlite
-from storage.redis_state import DistributedLock, connect_redis
+from runtime.services import Services, open_services
+from runtime.settings import Settings
+from storage.redis_state import DistributedLock
 
 logger = logging.getLogger(__name__)
 
@@ -29,32 +27,29 @@ def worker_command(
 
 
 async def _work(settings: Settings, run_now: str) -> None:
-    engine = create_engine(settings.database.database_url)
-    if is_sqlite(engine):
-        await migrate.upgrade_engine(engine)  # the embedded single-machine default
-    redis = connect_redis(settings.redis.redis_url)
-    timezone = ZoneInfo(settings.care.timezone)
-    jobs = loyalty_jobs(create_session_factory(engine))
-    lock = DistributedLock(redis)
-    try:
-        if run_now:
-            chosen = [job for job in jobs if job.name == run_now]
-            if not chosen:
-                raise typer.BadParameter(f"unknown job {run_now!r}; jobs: {', '.join(job.name for job in jobs)}")
-            await run_claimed(chosen[0], fire_time=datetime.now(timezone), lock=lock)
-            return
-        scheduler = build_scheduler(jobs, lock=lock, timezone=timezone)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        scheduler.start()
-        logger.info("worker started: %s", ", ".join(f"{job.name} ({job.cron})" for job in jobs))
-        await stop.wait()
-        scheduler.shutdown(wait=False)
-    finally:
-        await redis.aclose()
-        await engine.dispose()
+    async with open_services(settings) as services:
+        await _run_jobs(services, run_now)
+
+
+async def _run_jobs(services: Services, run_now: str) -> None:
+    timezone = services.timezone
+    jobs = loyalty_jobs(services.session_factory)
+    lock = DistributedLock(services.redis)
+    if run_now:
+        chosen = [job for job in jobs if job.name == run_now]
+        if not chosen:
+            raise typer.BadParameter(f"unknown job {run_now!r}; jobs: {', '.join(job.name for job in jobs)}")
+        await run_claimed(chosen[0], fire_time=datetime.now(timezone), lock=lock)
+        return
+    scheduler = build_scheduler(jobs, lock=lock, timezone=timezone)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    scheduler.start()
+    logger.info("worker started: %s", ", ".join(f"{job.name} ({job.cron})" for job in jobs))
+    await stop.wait()
+    scheduler.shutdown(wait=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -18,7 +18,8 @@ from actions import points
 from actions.rules import LoyaltyRules
 from bot.conversation import Button, Incoming, Outcome
 from bot.pipeline import Pipeline
-from bot.services import Services
+from bot.staff import StaffDesk
+from runtime.services import Services
 from storage.engine import SessionFactory
 from storage.models import Customer
 from storage.redis_state import DialogueStore, UpdateDeduplicator
@@ -62,6 +63,11 @@ async def services(
 @pytest.fixture
 def pipeline(services: Services) -> Pipeline:
     return Pipeline(services)
+
+
+@pytest.fixture
+def staff_desk(services: Services) -> StaffDesk:
+    return StaffDesk(services)
 
 
 @dataclass

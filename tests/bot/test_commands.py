@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.services import Services
+from runtime.services import Services
 from storage.engine import SessionFactory
 from storage.models import Customer
 from tests.bot.conftest import Chat, customer_of, text_of

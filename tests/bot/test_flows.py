@@ -12,6 +12,7 @@ from actions import points
 from actions.rules import LoyaltyRules
 from bot.flows.rating import parse_rating, rating_request
 from bot.pipeline import Pipeline
+from bot.staff import StaffDesk
 from storage.engine import SessionFactory
 from storage.models import Customer, Handoff, Redemption, Ticket
 from tests.bot.conftest import NOW, Chat, customer_of, give_points, text_of
@@ -233,20 +234,18 @@ def test_typed_ratings(typed: str, score: int | None) -> None:
     assert parse_rating(typed) == score
 
 
-async def _closed_handoff(chat: Chat, pipeline: Pipeline, shop: SessionFactory) -> None:
+async def _closed_handoff(chat: Chat, staff_desk: StaffDesk, shop: SessionFactory) -> None:
     await chat.command("human")
     customer = await customer_of(shop, 42)
-    await pipeline.set_staff_topic(customer_id=customer.id, topic_id=501)
-    closed = await pipeline.handle_staff_message(
-        topic_id=501, staff_user_id=7, staff_name="Amy", text="/close", update_id=70001
-    )
+    await staff_desk.set_topic(customer_id=customer.id, topic_id=501)
+    closed = await staff_desk.handle_message(topic_id=501, staff_name="Amy", text="/close", update_id=70001)
     assert closed is not None and closed.closed and closed.customer_chat_id == 42
 
 
 async def test_typed_rating_after_a_staff_chat(
-    chat: Chat, pipeline: Pipeline, nlu: ScriptedNlu, shop: SessionFactory
+    chat: Chat, staff_desk: StaffDesk, nlu: ScriptedNlu, shop: SessionFactory
 ) -> None:
-    await _closed_handoff(chat, pipeline, shop)
+    await _closed_handoff(chat, staff_desk, shop)
     outcome = await chat.say("五星")
     assert "感谢" in text_of(outcome) and nlu.parsed == []
     async with shop() as session:
@@ -254,9 +253,9 @@ async def test_typed_rating_after_a_staff_chat(
 
 
 async def test_other_text_after_the_rating_question_is_understood(
-    chat: Chat, pipeline: Pipeline, nlu: ScriptedNlu, shop: SessionFactory
+    chat: Chat, staff_desk: StaffDesk, nlu: ScriptedNlu, shop: SessionFactory
 ) -> None:
-    await _closed_handoff(chat, pipeline, shop)
+    await _closed_handoff(chat, staff_desk, shop)
     nlu.say("我的积分", "check_points")
     outcome = await chat.say("我的积分")
     assert "积分余额" in text_of(outcome)
@@ -285,11 +284,11 @@ async def test_flow_state_expires_after_inactivity(chat: Chat, nlu: ScriptedNlu,
 
 
 async def test_cancel_while_waiting_for_staff_goes_back_to_the_bot(
-    chat: Chat, pipeline: Pipeline, nlu: ScriptedNlu, shop: SessionFactory
+    chat: Chat, pipeline: Pipeline, nlu: ScriptedNlu, shop: SessionFactory, staff_desk: StaffDesk
 ) -> None:
     await chat.command("human")
     customer = await customer_of(shop, 42)
-    await pipeline.set_staff_topic(customer_id=customer.id, topic_id=601)
+    await staff_desk.set_topic(customer_id=customer.id, topic_id=601)
     left = await chat.say("取消")
     assert "结束人工转接" in text_of(left) and chat.buttons
     assert [(n.kind, n.topic_id) for n in left.staff_notices] == [("relay", 601)]
@@ -300,12 +299,12 @@ async def test_cancel_while_waiting_for_staff_goes_back_to_the_bot(
 
 
 async def test_once_staff_answer_only_the_cancel_command_ends_the_chat(
-    chat: Chat, pipeline: Pipeline, shop: SessionFactory
+    chat: Chat, pipeline: Pipeline, shop: SessionFactory, staff_desk: StaffDesk
 ) -> None:
     await chat.command("human")
     customer = await customer_of(shop, 42)
-    await pipeline.set_staff_topic(customer_id=customer.id, topic_id=602)
-    await pipeline.handle_staff_message(topic_id=602, staff_user_id=7, staff_name="Amy", text="您好", update_id=90001)
+    await staff_desk.set_topic(customer_id=customer.id, topic_id=602)
+    await staff_desk.handle_message(topic_id=602, staff_name="Amy", text="您好", update_id=90001)
     relayed = await chat.say("取消")  # meant for the staff member ("cancel my order")
     assert not relayed.replies and relayed.staff_notices[0].text == "取消"
     left = await chat.command("cancel")

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import logging
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.conversation import Incoming
+from bot.conversation import Incoming, TurnFailed
 from bot.pipeline import Pipeline
-from bot.services import Services
+from bot.terminal import TerminalChat
 from nlu.client import NluResult
+from runtime.services import Services
 from storage.engine import SessionFactory
 from storage.models import Customer, MessageLog
-from tests.bot.conftest import Chat, text_of
+from tests.bot.conftest import Chat
 from tests.support.fake_nlu import ScriptedNlu
 
 SECRET = "我的手机是13800138000"
@@ -21,18 +23,17 @@ SECRET = "我的手机是13800138000"
 
 class BrokenNlu(ScriptedNlu):
     async def parse(self, text: str) -> NluResult:
-        raise RuntimeError("boom")
+        raise RuntimeError(f"could not parse {text!r}")  # an error message that quotes the customer
 
 
-async def test_an_unexpected_error_is_an_apology_logged_without_the_text(
-    pipeline: Pipeline, services: Services, shop: SessionFactory, caplog: pytest.LogCaptureFixture
+async def test_an_unexpected_error_rolls_back_and_carries_the_apology(
+    pipeline: Pipeline, services: Services, shop: SessionFactory
 ) -> None:
     services.nlu = BrokenNlu()
-    with caplog.at_level(logging.ERROR, logger="bot.pipeline"):
-        outcome = await pipeline.handle(Incoming(user_id=9, chat_id=9, kind="text", update_id=31337, text=SECRET))
-    assert "抱歉" in text_of(outcome) and outcome.language == "zh"
-    assert "31337" in caplog.text
-    assert "13800138000" not in caplog.text and "手机" not in caplog.text
+    with pytest.raises(TurnFailed) as failed:
+        await pipeline.handle(Incoming(user_id=9, chat_id=9, kind="text", update_id=31337, text=SECRET))
+    assert "抱歉" in failed.value.apology.text and failed.value.update_id == 31337
+    assert isinstance(failed.value.__cause__, RuntimeError)
     async with shop() as session:  # the whole update was rolled back: nothing half-written
         assert await session.scalar(select(func.count()).select_from(Customer)) == 0
         assert await session.scalar(select(func.count()).select_from(MessageLog)) == 0
@@ -40,8 +41,22 @@ async def test_an_unexpected_error_is_an_apology_logged_without_the_text(
 
 async def test_the_apology_is_in_the_language_of_the_message(pipeline: Pipeline, services: Services) -> None:
     services.nlu = BrokenNlu()
-    outcome = await pipeline.handle(Incoming(user_id=9, chat_id=9, kind="text", text="where is my parcel"))
-    assert outcome.language == "en" and "Sorry" in text_of(outcome)
+    with pytest.raises(TurnFailed) as failed:
+        await pipeline.handle(Incoming(user_id=9, chat_id=9, kind="text", text="where is my parcel"))
+    assert "Sorry" in failed.value.apology.text
+
+
+async def test_the_terminal_edge_apologises_and_logs_without_the_text(
+    pipeline: Pipeline, services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    services.nlu = BrokenNlu()
+    output = io.StringIO()
+    chat = TerminalChat(pipeline, user_id=9, name="Amy", language_code="zh", output=output)
+    with caplog.at_level(logging.ERROR):
+        await chat.run([SECRET], interactive=False)
+    assert "抱歉" in output.getvalue()
+    assert "RuntimeError" in caplog.text and "parse" in caplog.text  # the type and the stack: enough to find it
+    assert "13800138000" not in caplog.text and "手机" not in caplog.text
 
 
 async def test_a_turn_is_logged_in_and_out(chat: Chat, nlu: ScriptedNlu, shop: SessionFactory) -> None:

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from bot.conversation import Incoming
 from bot.pipeline import Pipeline
+from bot.staff import StaffDesk
 from storage.engine import SessionFactory
 from storage.models import Customer, Handoff, MessageLog, Redemption, Ticket
 from tests.bot.conftest import NOW, Chat, customer_of, give_points, text_of
@@ -132,25 +133,21 @@ async def test_second_fallback_in_a_row_offers_a_human(chat: Chat) -> None:
 
 
 async def test_handoff_relays_customer_messages_and_staff_replies(
-    chat: Chat, pipeline: Pipeline, nlu: ScriptedNlu, shop: SessionFactory
+    chat: Chat, pipeline: Pipeline, nlu: ScriptedNlu, shop: SessionFactory, staff_desk: StaffDesk
 ) -> None:
     outcome = await chat.command("human")
     assert [notice.kind for notice in outcome.staff_notices] == ["handoff"]
     customer = await customer_of(shop, 42)
-    await pipeline.set_staff_topic(customer_id=customer.id, topic_id=77)
+    await staff_desk.set_topic(customer_id=customer.id, topic_id=77)
 
     relayed = await chat.say("我的快递三天没动了")
     assert not relayed.replies
     assert [(n.kind, n.text, n.topic_id) for n in relayed.staff_notices] == [("relay", "我的快递三天没动了", 77)]
     assert nlu.parsed == []  # the bot stays out of a staff chat
 
-    staff = await pipeline.handle_staff_message(
-        topic_id=77, staff_user_id=5, staff_name="Amy", text="马上查", update_id=9001
-    )
+    staff = await staff_desk.handle_message(topic_id=77, staff_name="Amy", text="马上查", update_id=9001)
     assert staff is not None and staff.customer_chat_id == 42 and "马上查" in staff.replies[0].text
-    closed = await pipeline.handle_staff_message(
-        topic_id=77, staff_user_id=5, staff_name="Amy", text="/close", update_id=9002
-    )
+    closed = await staff_desk.handle_message(topic_id=77, staff_name="Amy", text="/close", update_id=9002)
     assert closed is not None and closed.closed
     rating = closed.replies[-1].buttons[0][4].data
     async with shop() as session:

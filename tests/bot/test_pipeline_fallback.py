@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.pipeline import Pipeline
+from bot.staff import StaffDesk
 from storage.engine import SessionFactory
 from storage.models import Handoff, MessageLog, Ticket
 from tests.bot.conftest import Chat, customer_of, text_of
@@ -46,18 +47,14 @@ async def test_a_chosen_intent_resets_the_fallback_count(chat: Chat, nlu: Script
 
 
 async def test_staff_replies_in_the_conversation_language_and_commands_stay_in_the_group(
-    chat: Chat, pipeline: Pipeline, shop: SessionFactory
+    chat: Chat, pipeline: Pipeline, shop: SessionFactory, staff_desk: StaffDesk
 ) -> None:
     await chat.say("I need a human please")  # English conversation, Chinese Telegram client
     await chat.command("human")
     customer = await customer_of(shop, 42)
-    await pipeline.set_staff_topic(customer_id=customer.id, topic_id=700)
-    relayed = await pipeline.handle_staff_message(
-        topic_id=700, staff_user_id=5, staff_name="Amy", text="Hi, checking now", update_id=95001
-    )
+    await staff_desk.set_topic(customer_id=customer.id, topic_id=700)
+    relayed = await staff_desk.handle_message(topic_id=700, staff_name="Amy", text="Hi, checking now", update_id=95001)
     assert relayed is not None and relayed.replies[0].text == "Amy (staff): Hi, checking now"
     for number, text in ((95002, "/note vip customer"), (95003, "")):
-        kept = await pipeline.handle_staff_message(
-            topic_id=700, staff_user_id=5, staff_name="Amy", text=text, update_id=number
-        )
+        kept = await staff_desk.handle_message(topic_id=700, staff_name="Amy", text=text, update_id=number)
         assert kept is not None and kept.customer_chat_id is None and not kept.replies and kept.staff_replies

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-from carebot.settings import PROJECT_ROOT
 from nlu.generated import ORDER_ID_PATTERN, POINTS_PATTERN, render_entities, render_faq_responses
 from nlu.training import Project
+from runtime.settings import PROJECT_ROOT
 
 
 def test_generated_files_match_the_catalogue() -> None:

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from carebot.settings import PROJECT_ROOT
 from nlu.local_server import running_server
 from nlu.training import Project, train
+from runtime.settings import PROJECT_ROOT
 
 
 @pytest.fixture(scope="session")

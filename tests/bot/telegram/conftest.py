@@ -9,9 +9,9 @@ import pytest
 
 from actions.demo import load_catalogue, seed_demo
 from bot.telegram.app import BotApplication, build_application, running
-from carebot.loyalty import loyalty_rules
-from carebot.settings import Settings
 from nlu.local_server import free_port
+from runtime.services import loyalty_rules
+from runtime.settings import Settings
 from storage.engine import SessionFactory
 from tests.bot.telegram.harness import Conversation, UpdateTracker
 from tests.support.fake_bot_api import FakeBotApi

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.telegram.app import build_application, serve_webhook
-from carebot.settings import Settings
+from runtime.settings import Settings
 from storage.engine import SessionFactory
 from storage.models import Customer, Handoff, LedgerEntry, Ticket
 from tests.bot.telegram.conftest import EN_CUSTOMER, STAFF_GROUP_ID, ZH_CUSTOMER, RunningBot

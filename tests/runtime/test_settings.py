@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from carebot.settings import MEMORY_REDIS_URL, SettingsError, load_settings
+from runtime.settings import MEMORY_REDIS_URL, SettingsError, load_settings
 
 
 @pytest.fixture(autouse=True)
@@ -59,3 +59,16 @@ def test_production_refuses_placeholder_token(monkeypatch: pytest.MonkeyPatch) -
 def test_dotenv_file_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("TIMEZONE=Europe/London\n")
     assert load_settings().care.timezone == "Europe/London"
+
+
+def test_production_in_dotenv_refuses_placeholder_secrets(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("CAREBOT_ENV=production\nTELEGRAM_BOT_TOKEN=changeme\n")
+    with pytest.raises(SettingsError, match="TELEGRAM_BOT_TOKEN"):
+        load_settings()
+
+
+def test_unknown_environment_names_the_choices(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CAREBOT_ENV", "prod")
+    with pytest.raises(SettingsError, match="CAREBOT_ENV") as error:
+        load_settings()
+    assert "production" in str(error.value)

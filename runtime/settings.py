@@ -1,14 +1,15 @@
 """Settings from environment variables (and an optional `.env`), split by concern.
 
-Loaded once in the CLI's `main()` and passed down; nothing reads the environment elsewhere.
+Loaded once by each process's entry point and passed down; nothing reads the environment elsewhere.
+Every variable, `CAREBOT_ENV` included, is read by pydantic-settings, so `.env` and the environment
+behave the same.
 """
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
@@ -22,6 +23,10 @@ PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "token", "xxx", "p
 
 class _Section(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+
+class EnvironmentSettings(_Section):
+    environment: Literal["development", "test", "production"] = Field("development", alias="CAREBOT_ENV")
 
 
 class DatabaseSettings(_Section):
@@ -118,7 +123,9 @@ class Settings:
     """All sections together; `environment` decides whether placeholder secrets are refused."""
 
     def __init__(self, **overrides: Any) -> None:
-        self.environment: str = str(overrides.pop("environment", None) or _env("CAREBOT_ENV", "development"))
+        if "environment" in overrides:
+            overrides["CAREBOT_ENV"] = overrides.pop("environment")
+        self.environment: str = EnvironmentSettings(**_pick(overrides, EnvironmentSettings)).environment
         self.database = DatabaseSettings(**_pick(overrides, DatabaseSettings))
         self.redis = RedisSettings(**_pick(overrides, RedisSettings))
         self.nlu = NluSettings(**_pick(overrides, NluSettings))
@@ -163,7 +170,3 @@ def load_settings(**overrides: Any) -> Settings:
 def _pick(overrides: dict[str, Any], section: type[BaseSettings]) -> dict[str, Any]:
     aliases = {field.alias or name for name, field in section.model_fields.items()}
     return {key: overrides.pop(key) for key in list(overrides) if key in aliases}
-
-
-def _env(name: str, default: str) -> str:
-    return os.environ.get(name, default)

@@ -1,0 +1,107 @@
+"""The staff side of a conversation, transport-neutral: what a staff member's message in a customer's
+topic does (relay it to the customer, or `/close` the handoff and ask for a rating).
+
+The Telegram staff relay (`bot/telegram/staff.py`) delivers what this returns; a staff reply reaches the
+customer in two hops: Telegram handler -> `StaffDesk.handle_message` -> the relay sends the result.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actions import conversation_log, handoff
+from actions.customers import get_customer
+from bot.conversation import Incoming, Reply, StaffRelayResult, TurnFailed, clean_text
+from bot.flows import rating
+from bot.texts import text as catalogue_text
+from bot.turn import Turn
+from runtime.services import Services
+from storage.models import Customer
+
+MAX_STAFF_NAME = 64
+
+
+class StaffDesk:
+    """Staff messages in customers' topics, one database transaction each."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    async def set_topic(self, *, customer_id: int, topic_id: int) -> None:
+        """Remember which staff-group topic belongs to a customer's open handoff."""
+        async with self._services.session_factory() as session, session.begin():
+            await handoff.set_topic(session=session, customer_id=customer_id, topic_id=topic_id)
+
+    async def handle_message(
+        self, *, topic_id: int, staff_name: str, text: str, update_id: int
+    ) -> StaffRelayResult | None:
+        """A staff message in a customer's topic: what goes to the customer and to staff (None: a repeat).
+
+        Raises `TurnFailed` (nothing committed) when something unexpected goes wrong.
+        """
+        if not await self._services.deduplicator.first_time(update_id):
+            return None
+        try:
+            async with self._services.session_factory() as session, session.begin():
+                current = await handoff.handoff_for_topic(session=session, topic_id=topic_id)
+                if current is None:
+                    return self._to_staff_only("staff.no_open_chat")
+                customer = await get_customer(session=session, customer_id=current.customer_id)
+                now = self._services.clock()
+                body = clean_text(text)
+                if body.split("@", 1)[0] == "/close":
+                    return await self._close_handoff(session, customer, current.id, now)
+                if not body or body.startswith("/"):  # media, or a command meant for the bot: not for the customer
+                    return self._to_staff_only("staff.not_relayed")
+                return await self._relay(session, customer, current.id, staff_name=staff_name, body=body, now=now)
+        except Exception as error:
+            raise TurnFailed(update_id=update_id, apology=self._staff_reply("staff.relay_failed")) from error
+
+    async def _relay(
+        self, session: AsyncSession, customer: Customer, handoff_id: int, *, staff_name: str, body: str, now: datetime
+    ) -> StaffRelayResult:
+        await handoff.accept_handoff(session=session, handoff_id=handoff_id, staff_name=staff_name, now=now)
+        language = await self._language_of(customer)
+        name = clean_text(staff_name)[:MAX_STAFF_NAME]
+        reply = Reply(catalogue_text(language, "human.staff_says", name=name, text=body))
+        await conversation_log.log_turn(
+            session=session, customer_id=customer.id, direction="out", text=reply.text, handler="staff", now=now
+        )
+        return StaffRelayResult(customer_chat_id=customer.telegram_chat_id, replies=(reply,))
+
+    async def _language_of(self, customer: Customer) -> str:
+        state = await self._services.dialogue.load(customer.telegram_chat_id or 0)
+        return str(state.get("language") or customer.language or self._services.default_language)
+
+    def _staff_reply(self, key: str) -> Reply:
+        return Reply(catalogue_text(self._services.default_language, key))
+
+    def _to_staff_only(self, key: str) -> StaffRelayResult:
+        return StaffRelayResult(customer_chat_id=None, staff_replies=(self._staff_reply(key),))
+
+    async def _close_handoff(
+        self, session: AsyncSession, customer: Customer, handoff_id: int, now: datetime
+    ) -> StaffRelayResult:
+        await handoff.close_handoff(session=session, handoff_id=handoff_id, now=now)
+        chat_id = customer.telegram_chat_id or 0
+        state = await self._services.dialogue.load(chat_id)
+        turn = Turn(
+            services=self._services,
+            session=session,
+            customer=customer,
+            incoming=Incoming(user_id=customer.telegram_user_id or 0, chat_id=chat_id, kind="other"),
+            language=str(state.get("language") or customer.language or self._services.default_language),
+            state=state,
+            now=now,
+        )
+        replies = (turn.reply("human.closed"), rating.ask(turn, kind="handoff", target_id=handoff_id))
+        if customer.telegram_chat_id is not None:  # (an erased customer has no chat to rate in)
+            await self._services.dialogue.save(chat_id, turn.state)  # a typed "5" now answers the rating
+        return StaffRelayResult(
+            customer_chat_id=customer.telegram_chat_id,
+            replies=replies,
+            staff_replies=(self._staff_reply("staff.closed"),),
+            closed=True,
+        )

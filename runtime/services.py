@@ -1,0 +1,103 @@
+"""The services every process shares (bot, terminal chat, worker, console, CLI), opened in one place.
+
+`open_services(settings)` is the one way to get a database engine, Redis and the NLU client, and it
+applies the one rule for migrations at start: the embedded SQLite default is upgraded to head; any
+other database must already be at head (`carebot db upgrade`), otherwise start-up stops and says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from actions.rules import LoyaltyRules
+from nlu.client import NluClient, NluResult
+from runtime.settings import Settings
+from storage import migrate
+from storage.engine import SessionFactory, create_engine, create_session_factory, is_sqlite
+from storage.redis_state import DialogueStore, UpdateDeduplicator, connect_redis
+
+
+class Parser(Protocol):
+    """Anything that turns a customer's text into intents (the Rasa client, or a scripted fake in tests)."""
+
+    async def parse(self, text: str) -> NluResult: ...
+
+    async def aclose(self) -> None: ...
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    engine: AsyncEngine
+    session_factory: SessionFactory
+    redis: Redis
+    dialogue: DialogueStore
+    deduplicator: UpdateDeduplicator
+    nlu: Parser
+    rules: LoyaltyRules
+    timezone: ZoneInfo
+    default_language: str = "zh"
+    bot_username: str = ""
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+
+def loyalty_rules(settings: Settings) -> LoyaltyRules:
+    """The loyalty rules the actions apply, from the care settings."""
+    care = settings.care
+    return LoyaltyRules(
+        points_per_yuan=care.points_per_yuan,
+        expiry_months=care.points_expiry_months,
+        birthday_bonus=care.birthday_bonus_points,
+        referral_bonus=care.referral_bonus_points,
+    )
+
+
+async def prepare_database(engine: AsyncEngine) -> None:
+    """The one migration rule at start: upgrade the embedded SQLite database, require head elsewhere."""
+    if is_sqlite(engine):
+        await migrate.upgrade_engine(engine)
+    else:
+        await migrate.require_head(engine)
+
+
+@asynccontextmanager
+async def open_services(settings: Settings, *, nlu: Parser | None = None) -> AsyncIterator[Services]:
+    """Engine, Redis and NLU client for one process, closed on exit; the database is checked first.
+
+    `nlu`: another parser than the Rasa client at NLU_URL (a scripted fake in tests, a local server).
+    """
+    engine = create_engine(settings.database.database_url, echo=settings.database.database_echo)
+    redis = connect_redis(settings.redis.redis_url)
+    parser = nlu or NluClient(
+        base_url=settings.nlu.nlu_url,
+        timeout=settings.nlu.nlu_timeout_seconds,
+        threshold=settings.nlu.nlu_confidence_threshold,
+    )
+    try:
+        await prepare_database(engine)
+        yield Services(
+            engine=engine,
+            session_factory=create_session_factory(engine),
+            redis=redis,
+            dialogue=DialogueStore(redis, ttl_seconds=settings.bot.dialogue_ttl_seconds),
+            deduplicator=UpdateDeduplicator(redis),
+            nlu=parser,
+            rules=loyalty_rules(settings),
+            timezone=ZoneInfo(settings.care.timezone),
+            default_language=settings.care.default_language,
+        )
+    finally:
+        await parser.aclose()
+        await redis.aclose()
+        await engine.dispose()
