@@ -28,7 +28,8 @@ def async_database_url(url: str) -> str:
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """Create the process's engine; SQLite gets foreign keys on and a busy timeout for concurrent writers."""
     async_url = async_database_url(url)
-    options: dict[str, Any] = {"echo": echo}
+    # Statement parameters are customers' data: never in error messages or echo output.
+    options: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if async_url.startswith("sqlite"):
         database = make_url(async_url).database
         if database and database != ":memory:":
