@@ -3,6 +3,8 @@
 `open_services(settings)` is the one way to get a database engine, Redis and the NLU client, and it
 applies the one rule for migrations at start: the embedded SQLite default is upgraded to head; any
 other database must already be at head (`carebot db upgrade`), otherwise start-up stops and says so.
+Then the shop's configuration (SHOP_CONFIG: the tier ladder) is synced into the database, so a fresh
+install takes its first customer without demo data.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from actions.rules import LoyaltyRules
 from nlu.client import NluClient, NluResult
 from runtime.settings import Settings
+from runtime.shop_config import sync_shop_config
 from storage import migrate
 from storage.engine import SessionFactory, create_engine, create_session_factory, is_sqlite
 from storage.redis_state import DialogueStore, UpdateDeduplicator, connect_redis
@@ -84,11 +87,13 @@ async def open_services(settings: Settings, *, nlu: Parser | None = None) -> Asy
         timeout=settings.nlu.nlu_timeout_seconds,
         threshold=settings.nlu.nlu_confidence_threshold,
     )
+    session_factory = create_session_factory(engine)
     try:
         await prepare_database(engine)
+        await sync_shop_config(session_factory, settings.care.shop_config)
         yield Services(
             engine=engine,
-            session_factory=create_session_factory(engine),
+            session_factory=session_factory,
             redis=redis,
             dialogue=DialogueStore(redis, ttl_seconds=settings.bot.dialogue_ttl_seconds),
             deduplicator=UpdateDeduplicator(redis),

@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'carebot.db'}"
+DEFAULT_SHOP_CONFIG = PROJECT_ROOT / "data" / "shop.toml"
 MEMORY_REDIS_URL = "memory://"
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "token", "xxx", "placeholder"}
 
@@ -79,6 +80,7 @@ class BotSettings(_Section):
 
 
 class CareSettings(_Section):
+    shop_config: Path = Field(DEFAULT_SHOP_CONFIG, alias="SHOP_CONFIG")
     timezone: str = Field("Asia/Shanghai", alias="TIMEZONE")
     default_language: str = Field("zh", alias="DEFAULT_LANGUAGE")
     quiet_hours: str = Field("21-9", alias="QUIET_HOURS")
@@ -95,6 +97,13 @@ class CareSettings(_Section):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError("expected an IANA time zone such as Asia/Shanghai or Europe/London") from None
+        return value
+
+    @field_validator("shop_config")
+    @classmethod
+    def _readable_file(cls, value: Path) -> Path:
+        if not value.is_file():
+            raise ValueError(f"no such file: {value} (the shop's tier ladder; copy data/shop.toml and edit it)")
         return value
 
     @field_validator("default_language")

@@ -1,0 +1,39 @@
+"""SHOP_CONFIG: the default file works, a broken one stops start-up naming the file and the entry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from runtime.settings import DEFAULT_SHOP_CONFIG, SettingsError, load_settings
+from runtime.shop_config import load_shop_rules
+
+
+def test_the_default_file_is_a_valid_ladder_starting_at_zero() -> None:
+    rules = load_shop_rules(DEFAULT_SHOP_CONFIG)
+    assert rules.tiers[0].min_spend == 0 and len(rules.tiers) >= 2
+
+
+def test_broken_toml_names_the_setting(tmp_path: Path) -> None:
+    path = tmp_path / "shop.toml"
+    path.write_text("[[tiers]\ncode = ", encoding="utf-8")
+    with pytest.raises(SettingsError, match="SHOP_CONFIG"):
+        load_shop_rules(path)
+
+
+def test_a_bad_entry_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "shop.toml"
+    path.write_text(
+        '[[tiers]]\ncode = "basic"\nname_zh = "会员"\nname_en = "Member"\nmin_spend = "0"\nmultiplier = "-1"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(SettingsError, match=r"tiers\[1\]\.multiplier"):
+        load_shop_rules(path)
+
+
+def test_a_missing_file_is_a_settings_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SHOP_CONFIG", str(tmp_path / "nowhere.toml"))
+    with pytest.raises(SettingsError, match="SHOP_CONFIG"):
+        load_settings()
