@@ -9,7 +9,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.errors import DomainError
-from storage.models import Customer
+from storage.models import Customer, Tier
 
 REFERRAL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O/1/I, read aloud without confusion
 
@@ -18,8 +18,20 @@ class UnknownCustomer(DomainError):
     """No customer matches the given id."""
 
 
+class NoTiers(DomainError):
+    """The tiers table is empty: the shop's ladder (SHOP_CONFIG) is synced at start-up by every process."""
+
+
 def new_referral_code() -> str:
     return "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(8))
+
+
+async def entry_tier_code(*, session: AsyncSession) -> str:
+    """The tier every new customer starts in: the bottom of the shop's ladder."""
+    code = await session.scalar(select(Tier.code).order_by(Tier.min_spend, Tier.code).limit(1))
+    if code is None:
+        raise NoTiers()
+    return code
 
 
 async def find_or_create_by_telegram(
@@ -39,7 +51,12 @@ async def find_or_create_by_telegram(
     customer = await session.scalar(select(Customer).where(Customer.telegram_user_id == telegram_user_id))
     created = customer is None
     if customer is None:
-        customer = Customer(telegram_user_id=telegram_user_id, name=name[:200], referral_code=new_referral_code())
+        customer = Customer(
+            telegram_user_id=telegram_user_id,
+            name=name[:200],
+            referral_code=new_referral_code(),
+            tier_code=await entry_tier_code(session=session),
+        )
         session.add(customer)
     if customer.erased_at is None:
         customer.telegram_username = username[:64] if username else None

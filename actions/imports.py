@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.csv_rows import CsvRow, Rejected, describe_validation_error, read_rows
-from actions.customers import new_referral_code
+from actions.customers import entry_tier_code, new_referral_code
 from actions.errors import DomainError
 from actions.orders import record_order
 from actions.rules import LoyaltyRules
@@ -137,7 +137,11 @@ async def apply_customer_row(
     if customer is None and owner is not None:
         customer = owner  # a Telegram contact now matched to the shop's record
     if customer is None:
-        customer = Customer(external_id=row.external_id, referral_code=new_referral_code())
+        customer = Customer(
+            external_id=row.external_id,
+            referral_code=new_referral_code(),
+            tier_code=await entry_tier_code(session=session),
+        )
         session.add(customer)
         _copy_customer_fields(customer, row, present)
         report.created += 1

@@ -9,7 +9,6 @@ from contextlib import ExitStack
 import typer
 from sqlalchemy import func, select
 
-from actions.demo import load_catalogue, seed_demo
 from bot.pipeline import Pipeline
 from bot.terminal import TerminalChat
 from carebot.context import run, settings_of
@@ -18,7 +17,7 @@ from nlu.local_server import is_ready, running_server
 from nlu.training import NoModel, Project
 from runtime.services import Services, open_services
 from runtime.settings import PROJECT_ROOT, Settings
-from storage.models import Tier
+from storage.models import Product
 
 
 def chat_command(
@@ -64,18 +63,17 @@ async def _chat(settings: Settings, *, nlu_url: str, user: int, name: str, langu
         threshold=settings.nlu.nlu_confidence_threshold,
     )
     async with open_services(settings, nlu=parser) as services:
-        await _demo_shop_if_empty(services)
+        await _hint_if_the_shop_is_empty(services)
         chat = TerminalChat(Pipeline(services), user_id=user, name=name, language_code=language_code)
         await chat.run(sys.stdin, interactive=sys.stdin.isatty())
 
 
-async def _demo_shop_if_empty(services: Services) -> None:
-    """A fresh database has no tier ladder, so no customer could be created: load the demo shop first."""
-    async with services.session_factory() as session, session.begin():
-        if await session.scalar(select(func.count()).select_from(Tier)):
+async def _hint_if_the_shop_is_empty(services: Services) -> None:
+    """A fresh shop has no products, rewards or FAQ yet: say how to load the demo shop (never done silently)."""
+    async with services.session_factory() as session:
+        if await session.scalar(select(func.count()).select_from(Product)):
             return
-        await seed_demo(session=session, catalogue=load_catalogue(), rules=services.rules, now=services.clock())
-    typer.echo("(empty database: loaded the demo shop first, as `carebot seed-demo` does)", err=True)
+    typer.echo("(this shop has no products yet; `carebot seed-demo` loads a demo shop to talk about)", err=True)
 
 
 def register(app: typer.Typer) -> None:
