@@ -9,7 +9,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AuditLog, Customer
+from actions.audit import record_audit
+from storage.models import Customer
 
 
 async def unsubscribe(*, session: AsyncSession, customer: Customer, now: datetime, channel: str = "bot") -> bool:
@@ -35,13 +36,11 @@ async def subscribe(*, session: AsyncSession, customer: Customer, now: datetime,
 
 
 def _audit(session: AsyncSession, customer: Customer, *, action: str, channel: str, now: datetime) -> None:
-    session.add(
-        AuditLog(
-            actor=f"customer:{customer.id}",
-            action=action,
-            target_type="customer",
-            target_id=str(customer.id),
-            details={"channel": channel},
-            created_at=now,
-        )
+    record_audit(
+        session,
+        actor=f"customer:{customer.id}",
+        action=action,
+        customer_id=customer.id,
+        details={"channel": channel},
+        now=now,
     )

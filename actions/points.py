@@ -1,4 +1,4 @@
-"""Points ledger: balance, history, earning, staff adjustments, redemptions and expiry.
+"""Points ledger: balance, history, earning, staff adjustments and expiry (redemptions: `actions.rewards`).
 
 Every balance change is one append-only ledger row with a unique idempotency key and the balance after
 it. The stored balance is changed by a conditional UPDATE on the customer row, which also serialises all
@@ -17,10 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from actions.customers import REFERRAL_ALPHABET, UnknownCustomer
+from actions.audit import record_audit
+from actions.customers import UnknownCustomer
 from actions.errors import DomainError
 from actions.rules import LoyaltyRules
-from storage.models import LEDGER_REASONS, AuditLog, Customer, LedgerEntry, Redemption, Reward
+from storage.models import LEDGER_REASONS, Customer, LedgerEntry
 
 EARNING_REASONS = frozenset({"order", "birthday", "referral", "adjustment", "import"})
 
@@ -32,14 +33,6 @@ class InsufficientPoints(DomainError):
         super().__init__(f"needs {needed} points, balance is {balance}")
         self.needed = needed
         self.balance = balance
-
-
-class UnknownReward(DomainError):
-    """No active reward with that id."""
-
-
-class RewardOutOfStock(DomainError):
-    """The reward exists but none is left."""
 
 
 class InvalidAdjustment(DomainError):
@@ -110,23 +103,23 @@ async def credit(
         raise ValueError(f"{reason!r} is not a reason to earn points")
     if await _entry_with_key(session, idempotency_key) is not None:
         return None
-    balance_after = await _change_balance(session, customer_id, points)
+    balance_after = await change_balance(session, customer_id, points)
     if balance_after is None:
         raise UnknownCustomer(str(customer_id))
-    entry = LedgerEntry(
+    entry = append_entry(
+        session,
         customer_id=customer_id,
         idempotency_key=idempotency_key,
         reason=reason,
         delta=points,
         balance_after=balance_after,
+        now=now,
         remaining=points,
         expires_at=rules.expiry_of(earned_at or now),
         order_id=order_id,
-        note=note[:500],
-        actor=actor[:64],
-        created_at=now,
+        note=note,
+        actor=actor,
     )
-    session.add(entry)
     await session.flush()
     return entry
 
@@ -159,23 +152,22 @@ async def debit(
     if partial:
         current = await _locked_balance(session, customer_id)
         points = min(points, current)
-    balance_after = await _change_balance(session, customer_id, -points)
+    balance_after = await change_balance(session, customer_id, -points)
     if balance_after is None:
         raise InsufficientPoints(needed=points, balance=await balance(session=session, customer_id=customer_id))
-    await _consume_earnings(session, customer_id, points, first_from_entry_id=first_from_entry_id)
-    entry = LedgerEntry(
+    await consume_earnings(session, customer_id, points, first_from_entry_id=first_from_entry_id)
+    entry = append_entry(
+        session,
         customer_id=customer_id,
         idempotency_key=idempotency_key,
         reason=reason,
         delta=-points,
         balance_after=balance_after,
-        remaining=0,
+        now=now,
         order_id=order_id,
-        note=note[:500],
-        actor=actor[:64],
-        created_at=now,
+        note=note,
+        actor=actor,
     )
-    session.add(entry)
     await session.flush()
     return entry
 
@@ -211,68 +203,16 @@ async def adjust(
         existing = await _entry_with_key(session, key)
         assert existing is not None
         return existing
-    session.add(
-        AuditLog(
-            actor=actor[:64],
-            action="points.adjust",
-            target_type="customer",
-            target_id=str(customer_id),
-            details={"points": points, "reason": reason_note[:500], "balance_after": entry.balance_after},
-            created_at=now,
-        )
+    record_audit(
+        session,
+        actor=actor,
+        action="points.adjust",
+        customer_id=customer_id,
+        details={"points": points, "reason": reason_note[:500], "balance_after": entry.balance_after},
+        now=now,
     )
     await session.flush()
     return entry
-
-
-async def redeem(
-    *, session: AsyncSession, customer_id: int, reward_id: int, idempotency_key: str, now: datetime
-) -> Redemption:
-    """Exchange points for a reward: balance and stock change together or not at all.
-
-    The same idempotency key returns the first redemption again.
-    """
-    existing = await session.scalar(select(Redemption).where(Redemption.idempotency_key == idempotency_key))
-    if existing is not None:
-        if existing.customer_id != customer_id:
-            raise ValueError("this idempotency key belongs to another customer's redemption")
-        return existing
-    reward = await session.get(Reward, reward_id)
-    if reward is None or not reward.active:
-        raise UnknownReward(str(reward_id))
-    if reward.stock is not None and reward.stock <= 0:
-        raise RewardOutOfStock(reward.code)
-    cost = reward.cost_points
-    balance_after = await _change_balance(session, customer_id, -cost)
-    if balance_after is None:
-        raise InsufficientPoints(needed=cost, balance=await balance(session=session, customer_id=customer_id))
-    if not await _take_from_stock(session, reward_id):
-        await _change_balance(session, customer_id, cost)  # undo inside this transaction: net no change
-        raise RewardOutOfStock(reward.code)
-    await _consume_earnings(session, customer_id, cost, first_from_entry_id=None)
-    session.add(
-        LedgerEntry(
-            customer_id=customer_id,
-            idempotency_key=f"redeem:{idempotency_key}",
-            reason="redemption",
-            delta=-cost,
-            balance_after=balance_after,
-            remaining=0,
-            note=reward.code,
-            created_at=now,
-        )
-    )
-    redemption = Redemption(
-        customer_id=customer_id,
-        reward_id=reward_id,
-        points=cost,
-        code=_redemption_code(),
-        idempotency_key=idempotency_key,
-        created_at=now,
-    )
-    session.add(redemption)
-    await session.flush()
-    return redemption
 
 
 async def grant_birthday_bonus(
@@ -319,28 +259,62 @@ async def _expire_earning(session: AsyncSession, *, entry_id: int, customer_id: 
         return
     points = min(earning.remaining, current)
     earning.remaining = 0
-    balance_after = await _change_balance(session, customer_id, -points)
+    balance_after = await change_balance(session, customer_id, -points)
     assert balance_after is not None, "the balance is locked and covers the points"
-    session.add(
-        LedgerEntry(
-            customer_id=customer_id,
-            idempotency_key=f"expiry:{entry_id}",
-            reason="expiry",
-            delta=-points,
-            balance_after=balance_after,
-            remaining=0,
-            note=f"earned {earning.created_at.date().isoformat()}",
-            created_at=now,
-        )
+    append_entry(
+        session,
+        customer_id=customer_id,
+        idempotency_key=f"expiry:{entry_id}",
+        reason="expiry",
+        delta=-points,
+        balance_after=balance_after,
+        now=now,
+        note=f"earned {earning.created_at.date().isoformat()}",
     )
     await session.flush()
+
+
+def append_entry(
+    session: AsyncSession,
+    *,
+    customer_id: int,
+    idempotency_key: str,
+    reason: str,
+    delta: int,
+    balance_after: int,
+    now: datetime,
+    remaining: int = 0,
+    expires_at: datetime | None = None,
+    order_id: int | None = None,
+    note: str = "",
+    actor: str = "system",
+) -> LedgerEntry:
+    """Add one ledger row to the session, after `change_balance` gave `balance_after`; the caller flushes.
+
+    Shared by every ledger writer here and in `actions.rewards`; the unique key makes a replay fail.
+    """
+    entry = LedgerEntry(
+        customer_id=customer_id,
+        idempotency_key=idempotency_key,
+        reason=reason,
+        delta=delta,
+        balance_after=balance_after,
+        remaining=remaining,
+        expires_at=expires_at,
+        order_id=order_id,
+        note=note[:500],
+        actor=actor[:64],
+        created_at=now,
+    )
+    session.add(entry)
+    return entry
 
 
 async def _entry_with_key(session: AsyncSession, key: str) -> LedgerEntry | None:
     return await session.scalar(select(LedgerEntry).where(LedgerEntry.idempotency_key == key))
 
 
-async def _change_balance(session: AsyncSession, customer_id: int, delta: int) -> int | None:
+async def change_balance(session: AsyncSession, customer_id: int, delta: int) -> int | None:
     """Add `delta` unless that makes the balance negative; the new balance, or None if refused/unknown."""
     statement = (
         update(Customer)
@@ -377,23 +351,7 @@ def _refresh_loaded_balance(session: AsyncSession, customer_id: int, value: int)
         set_committed_value(loaded, "points_balance", value)
 
 
-async def _take_from_stock(session: AsyncSession, reward_id: int) -> bool:
-    statement = (
-        update(Reward)
-        .where(Reward.id == reward_id, (Reward.stock.is_(None)) | (Reward.stock > 0))
-        .values(stock=Reward.stock - 1)
-        .returning(Reward.id)
-        .execution_options(synchronize_session=False)
-    )
-    taken = (await session.execute(statement)).scalar_one_or_none() is not None
-    if taken:
-        loaded = session.sync_session.identity_map.get(identity_key(Reward, reward_id))
-        if isinstance(loaded, Reward) and loaded.stock is not None:
-            set_committed_value(loaded, "stock", loaded.stock - 1)
-    return taken
-
-
-async def _consume_earnings(
+async def consume_earnings(
     session: AsyncSession, customer_id: int, points: int, *, first_from_entry_id: int | None
 ) -> None:
     """Lower `remaining` of open earnings by `points`: the given entry first, then first expiring first.
@@ -418,7 +376,3 @@ async def _consume_earnings(
         earning.remaining -= taken
         left -= taken
     await session.flush()
-
-
-def _redemption_code() -> str:
-    return "R" + "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(9))

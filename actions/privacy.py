@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actions.audit import record_audit
 from actions.customers import get_customer
 from storage.models import (
-    AuditLog,
     Base,
     Customer,
     Delivery,
@@ -68,15 +68,13 @@ async def erase_customer(*, session: AsyncSession, customer_id: int, actor: str,
         .where(Delivery.customer_id == customer_id, Delivery.status == "pending")
         .values(status="skipped", error="customer erased")
     )
-    session.add(
-        AuditLog(
-            actor=actor[:64],
-            action="customer.erase",
-            target_type="customer",
-            target_id=str(customer_id),
-            details={"points_balance": customer.points_balance},
-            created_at=now,
-        )
+    record_audit(
+        session,
+        actor=actor,
+        action="customer.erase",
+        customer_id=customer_id,
+        details={"points_balance": customer.points_balance},
+        now=now,
     )
     await session.flush()
     return True

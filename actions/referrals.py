@@ -10,8 +10,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actions.audit import record_audit
 from actions.customers import new_referral_code
-from storage.models import AuditLog, Customer, Order
+from storage.models import Customer, Order
 
 DEEP_LINK_PREFIX = "ref_"
 
@@ -57,15 +58,13 @@ async def attach_referral(*, session: AsyncSession, customer: Customer, code: st
     if orders:
         return False
     customer.referred_by_id = referrer.id
-    session.add(
-        AuditLog(
-            actor="system",
-            action="referral.attached",
-            target_type="customer",
-            target_id=str(customer.id),
-            details={"referrer_id": referrer.id},
-            created_at=now,
-        )
+    record_audit(
+        session,
+        actor="system",
+        action="referral.attached",
+        customer_id=customer.id,
+        details={"referrer_id": referrer.id},
+        now=now,
     )
     await session.flush()
     return True

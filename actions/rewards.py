@@ -1,12 +1,30 @@
-"""The reward catalogue as customers see it: what is on offer and what their points already cover."""
+"""Rewards: the catalogue as customers see it, and redemption (points for a reward, with a code).
+
+A redemption changes the points ledger through the shared writers of `actions.points`.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+import secrets
+from datetime import datetime
 
-from actions.points import balance
-from storage.models import Reward
+from sqlalchemy import Select, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
+
+from actions.customers import REFERRAL_ALPHABET
+from actions.errors import DomainError
+from actions.points import InsufficientPoints, append_entry, balance, change_balance, consume_earnings
+from storage.models import Redemption, Reward
+
+
+class UnknownReward(DomainError):
+    """No active reward with that id."""
+
+
+class RewardOutOfStock(DomainError):
+    """The reward exists but none is left."""
 
 
 def _offered() -> Select[Reward]:
@@ -26,3 +44,71 @@ async def affordable_rewards(*, session: AsyncSession, customer_id: int) -> list
     """Active rewards in stock that the customer's balance covers, cheapest first."""
     points = await balance(session=session, customer_id=customer_id)
     return list((await session.scalars(_offered().where(Reward.cost_points <= points))).all())
+
+
+async def redeem(
+    *, session: AsyncSession, customer_id: int, reward_id: int, idempotency_key: str, now: datetime
+) -> Redemption:
+    """Exchange points for a reward: balance and stock change together or not at all.
+
+    The same idempotency key returns the first redemption again.
+    """
+    existing = await session.scalar(select(Redemption).where(Redemption.idempotency_key == idempotency_key))
+    if existing is not None:
+        if existing.customer_id != customer_id:
+            raise ValueError("this idempotency key belongs to another customer's redemption")
+        return existing
+    reward = await session.get(Reward, reward_id)
+    if reward is None or not reward.active:
+        raise UnknownReward(str(reward_id))
+    if reward.stock is not None and reward.stock <= 0:
+        raise RewardOutOfStock(reward.code)
+    cost = reward.cost_points
+    balance_after = await change_balance(session, customer_id, -cost)
+    if balance_after is None:
+        raise InsufficientPoints(needed=cost, balance=await balance(session=session, customer_id=customer_id))
+    if not await _take_from_stock(session, reward_id):
+        await change_balance(session, customer_id, cost)  # undo inside this transaction: net no change
+        raise RewardOutOfStock(reward.code)
+    await consume_earnings(session, customer_id, cost, first_from_entry_id=None)
+    append_entry(
+        session,
+        customer_id=customer_id,
+        idempotency_key=f"redeem:{idempotency_key}",
+        reason="redemption",
+        delta=-cost,
+        balance_after=balance_after,
+        now=now,
+        note=reward.code,
+    )
+    redemption = Redemption(
+        customer_id=customer_id,
+        reward_id=reward_id,
+        points=cost,
+        code=_redemption_code(),
+        idempotency_key=idempotency_key,
+        created_at=now,
+    )
+    session.add(redemption)
+    await session.flush()
+    return redemption
+
+
+async def _take_from_stock(session: AsyncSession, reward_id: int) -> bool:
+    statement = (
+        update(Reward)
+        .where(Reward.id == reward_id, (Reward.stock.is_(None)) | (Reward.stock > 0))
+        .values(stock=Reward.stock - 1)
+        .returning(Reward.id)
+        .execution_options(synchronize_session=False)
+    )
+    taken = (await session.execute(statement)).scalar_one_or_none() is not None
+    if taken:
+        loaded = session.sync_session.identity_map.get(identity_key(Reward, reward_id))
+        if isinstance(loaded, Reward) and loaded.stock is not None:
+            set_committed_value(loaded, "stock", loaded.stock - 1)
+    return taken
+
+
+def _redemption_code() -> str:
+    return "R" + "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(9))

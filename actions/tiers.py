@@ -9,10 +9,11 @@ from decimal import Decimal
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actions.audit import record_audit
 from actions.customers import get_customer
 from actions.errors import DomainError
 from actions.rules import add_months
-from storage.models import AuditLog, Customer, Order, Tier
+from storage.models import Customer, Order, Tier
 
 SPEND_WINDOW_MONTHS = 12
 
@@ -87,15 +88,13 @@ async def evaluate_upgrade(*, session: AsyncSession, customer: Customer, now: da
     if reached.min_spend <= current.min_spend:
         return None
     customer.tier_code = reached.code
-    session.add(
-        AuditLog(
-            actor="system",
-            action="tier.upgraded",
-            target_type="customer",
-            target_id=str(customer.id),
-            details={"from": current.code, "to": reached.code},
-            created_at=now,
-        )
+    record_audit(
+        session,
+        actor="system",
+        action="tier.upgraded",
+        customer_id=customer.id,
+        details={"from": current.code, "to": reached.code},
+        now=now,
     )
     await session.flush()
     return reached

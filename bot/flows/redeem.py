@@ -5,7 +5,8 @@ from __future__ import annotations
 import secrets
 
 from actions import points, rewards
-from actions.points import InsufficientPoints, RewardOutOfStock, UnknownReward
+from actions.points import InsufficientPoints
+from actions.rewards import RewardOutOfStock, UnknownReward
 from bot.callbacks import Callback
 from bot.conversation import Reply
 from bot.flows.yesno import yes_or_no
@@ -55,7 +56,7 @@ async def _confirmed(turn: Turn) -> list[Reply]:
     flow = turn.flow or {}
     turn.end_flow()
     try:
-        redemption = await points.redeem(
+        redemption = await rewards.redeem(
             session=turn.session,
             customer_id=turn.customer.id,
             reward_id=int(flow["reward_id"]),

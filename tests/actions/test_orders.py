@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.orders import InvalidOrder, OrderConflict, OrderOutcome, find_order, recent_orders, record_order
-from actions.points import history, redeem
+from actions.points import history
+from actions.rewards import redeem
 from storage.models import AuditLog, LedgerEntry
 from tests.support.loyalty import NOW, RULES, ledger_sum, make_customer, make_reward, stored_balance
 

@@ -19,8 +19,6 @@ from actions.orders import record_order
 from actions.points import (
     InsufficientPoints,
     InvalidAdjustment,
-    RewardOutOfStock,
-    UnknownReward,
     adjust,
     balance,
     credit,
@@ -28,8 +26,8 @@ from actions.points import (
     expiring_soon,
     grant_birthday_bonus,
     history,
-    redeem,
 )
+from actions.rewards import RewardOutOfStock, UnknownReward, redeem
 from actions.rules import add_months
 from storage.engine import SessionFactory
 from storage.models import AuditLog, LedgerEntry, Order, Redemption, Reward
