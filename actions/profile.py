@@ -13,10 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actions.customers import get_customer
 from actions.orders import recent_orders
 from actions.points import expiring_soon
+from actions.tickets import open_tickets
 from actions.tiers import MembershipStatus, membership_status
 from storage.models import MessageLog, Order, Ticket
-
-OPEN_TICKET_STATUSES = ("open", "in_progress", "waiting_customer")
 
 
 @dataclass(frozen=True)
@@ -173,7 +172,7 @@ async def customer_profile(
         last_orders=[
             _order_line(order) for order in await recent_orders(session=session, customer_id=customer_id, limit=orders)
         ],
-        open_tickets=await _open_tickets(session, customer_id),
+        open_tickets=[_ticket_line(ticket) for ticket in await open_tickets(session=session, customer_id=customer_id)],
         last_turns=await _last_turns(session, customer_id, turns),
     )
 
@@ -189,23 +188,15 @@ def _order_line(order: Order) -> OrderLine:
     )
 
 
-async def _open_tickets(session: AsyncSession, customer_id: int) -> list[TicketLine]:
-    query = (
-        select(Ticket)
-        .where(Ticket.customer_id == customer_id, Ticket.status.in_(OPEN_TICKET_STATUSES))
-        .order_by(Ticket.priority, Ticket.sla_due_at)
+def _ticket_line(ticket: Ticket) -> TicketLine:
+    return TicketLine(
+        id=ticket.id,
+        category=ticket.category,
+        severity=ticket.severity,
+        status=ticket.status,
+        priority=ticket.priority,
+        sla_due_at=ticket.sla_due_at,
     )
-    return [
-        TicketLine(
-            id=ticket.id,
-            category=ticket.category,
-            severity=ticket.severity,
-            status=ticket.status,
-            priority=ticket.priority,
-            sla_due_at=ticket.sla_due_at,
-        )
-        for ticket in (await session.scalars(query)).all()
-    ]
 
 
 async def _last_turns(session: AsyncSession, customer_id: int, limit: int) -> list[Turn]:
