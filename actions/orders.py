@@ -20,8 +20,6 @@ from actions.rules import LoyaltyRules
 from actions.tiers import evaluate_upgrade
 from storage.models import ORDER_STATUSES, Customer, LedgerEntry, Order, Tier
 
-REVERSING_STATUSES = ("refunded", "cancelled")
-
 
 class InvalidOrder(DomainError):
     """The order's values break a rule (unknown status, negative amount)."""

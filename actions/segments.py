@@ -37,7 +37,6 @@ from storage.models import Customer, Order
 SEGMENTS = ("vip", "active", "occasional", "at_risk", "lapsed", "new")
 LIFECYCLE_STAGES = ("exploration", "formation", "stability", "decline")
 SORT_MEMORY = "256MB"
-LIFECYCLE_NAMES_ZH = {"exploration": "考察期", "formation": "形成期", "stability": "稳定期", "decline": "退化期"}
 
 
 class UnknownSegment(DomainError):

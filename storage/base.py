@@ -46,10 +46,8 @@ class UtcDateTime(TypeDecorator[datetime]):
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 IntPk = Annotated[int, mapped_column(BigId, primary_key=True)]
-TelegramId = Annotated[int, mapped_column(BigInteger)]
 Money = Annotated[Decimal, mapped_column(Numeric(12, 2))]
 Created = Annotated[datetime, mapped_column(UtcDateTime(), default=utcnow, nullable=False)]
-Timestamp = Annotated[datetime, mapped_column(UtcDateTime())]
 ShortText = Annotated[str, mapped_column(String(64))]
 Name = Annotated[str, mapped_column(String(200))]
 

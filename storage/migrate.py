@@ -30,11 +30,6 @@ def downgrade(database_url: str, revision: str = "-1") -> None:
     command.downgrade(alembic_config(database_url), revision)
 
 
-def make_revision(database_url: str, message: str) -> None:
-    """Autogenerate a migration from the models (a developer tool)."""
-    command.revision(alembic_config(database_url), message=message, autogenerate=True)
-
-
 async def upgrade_engine(engine: AsyncEngine, revision: str = "head") -> None:
     """Upgrade through an engine that is already running (inside an event loop)."""
     async with engine.begin() as connection:
