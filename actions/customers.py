@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.errors import DomainError
+from actions.phones import normalise_phone
 from storage.models import Customer, Tier
 
 REFERRAL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O/1/I, read aloud without confusion
@@ -105,6 +106,19 @@ async def set_language(*, session: AsyncSession, customer: Customer, language: s
         raise ValueError(f"unsupported language {language!r}")
     customer.language = language
     await session.flush()
+
+
+async def set_birthday(*, session: AsyncSession, customer: Customer, birthday: date) -> None:
+    """Save the birthday the customer gave (already parsed and checked by the caller)."""
+    customer.birthday = birthday
+    await session.flush()
+
+
+async def set_phone(*, session: AsyncSession, customer: Customer, phone: str) -> str:
+    """Save the customer's phone number in the shared form (`actions.phones`); InvalidPhone when it is not one."""
+    customer.phone = normalise_phone(phone)
+    await session.flush()
+    return customer.phone
 
 
 async def mark_blocked(*, session: AsyncSession, telegram_chat_id: int) -> None:

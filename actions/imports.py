@@ -5,7 +5,6 @@ Orders go through `actions.orders.record_order`, so points are credited (and rev
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -21,12 +20,12 @@ from actions.csv_rows import CsvRow, Rejected, describe_validation_error, read_r
 from actions.customers import entry_tier_code, new_referral_code
 from actions.errors import DomainError
 from actions.orders import record_order
+from actions.phones import InvalidPhone, normalise_phone
 from actions.rules import LoyaltyRules
 from storage.models import Customer
 
 ORDER_COLUMNS = ("order_id", "customer_external_id", "amount", "currency", "ordered_at", "status")
 RowModel = TypeVar("RowModel", bound=BaseModel)
-PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
 
 
 @dataclass
@@ -62,9 +61,12 @@ class CustomerRow(BaseModel):
     @field_validator("phone")
     @classmethod
     def _phone_shape(cls, value: str | None) -> str | None:
-        if value is not None and not PHONE_PATTERN.match(value):
-            raise ValueError("expected digits with an optional leading +, e.g. +8613800138000")
-        return value.replace(" ", "").replace("-", "") if value else value
+        if value is None:
+            return None
+        try:
+            return normalise_phone(value)
+        except InvalidPhone as error:
+            raise ValueError(str(error)) from error
 
     @field_validator("birthday")
     @classmethod

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
-from actions.customers import set_language
+from actions.customers import set_birthday, set_language, set_phone
+from actions.phones import InvalidPhone
 from bot.callbacks import Callback
 from bot.conversation import Reply
 from bot.dates import BIRTHDAY_UNKNOWN_YEAR, parse_birthday
@@ -12,7 +11,6 @@ from bot.handlers.menu import stale_button
 from bot.turn import Turn
 
 FIELDS = ("birthday", "phone", "language")
-PHONE = re.compile(r"^\+?\d[\d\s\-]{6,18}\d$")
 
 
 FIELD_WORDS = {
@@ -80,14 +78,14 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
         birthday = parse_birthday(text, today=turn.now.astimezone(turn.services.timezone).date())
         if birthday is None:
             return [turn.reply("profile.bad_birthday")]
-        turn.customer.birthday = birthday
+        await set_birthday(session=turn.session, customer=turn.customer, birthday=birthday)
         turn.end_flow()
         shown = birthday.strftime("%m-%d") if birthday.year == BIRTHDAY_UNKNOWN_YEAR else birthday.isoformat()
         return [turn.reply("profile.saved_birthday", birthday=shown)]
-    phone = text.strip()
-    if not PHONE.match(phone):
+    try:
+        await set_phone(session=turn.session, customer=turn.customer, phone=text)
+    except InvalidPhone:
         return [turn.reply("profile.bad_phone")]
-    turn.customer.phone = re.sub(r"[\s\-]", "", phone)
     turn.end_flow()
     return [turn.reply("profile.saved_phone")]
 
