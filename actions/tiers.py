@@ -10,16 +10,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.audit import record_audit
-from actions.customers import get_customer
-from actions.errors import DomainError
+from actions.customers import NoTiers, get_customer
 from actions.rules import add_months
 from storage.models import Customer, Order, Tier
 
 SPEND_WINDOW_MONTHS = 12
-
-
-class NoTiers(DomainError):
-    """The tiers table is empty: load the shop's tiers first (`carebot seed-demo` has an example)."""
 
 
 @dataclass(frozen=True)
