@@ -291,6 +291,18 @@ class MessageLog(Base):
     )
 
 
+class ProcessedUpdate(Base):
+    """A Telegram update whose effects committed: written in the same transaction as those effects, so a
+    redelivery after the commit changes nothing and one before it (a crash) is processed again."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    processed_at: Mapped[Created]
+
+    __table_args__ = (Index("ix_processed_updates_processed_at", "processed_at"),)
+
+
 class Product(Base):
     __tablename__ = "products"
 
