@@ -1,5 +1,5 @@
 # CareBot front door. Every target installs what it needs first (scripts/setup is idempotent).
-.PHONY: help setup test lint chat bench nlu-train nlu-eval nlu-serve clean
+.PHONY: help setup test test-fast lint chat bench nlu-train nlu-eval nlu-serve clean
 CAREBOT = .venv/bin/carebot
 
 help:  ## list the targets
@@ -10,6 +10,12 @@ setup:  ## build .venv (app) and .venv-nlu (Rasa 3.6), train the NLU model if st
 
 test: setup lint  ## install what is missing, lint, type-check and run the whole test suite
 	.venv/bin/pytest -q
+
+test-fast:  ## the inner loop: ruff and the tests without Rasa (`-m "not nlu"`); builds only .venv, trains nothing
+	@scripts/setup --app-only
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/pytest -q -m "not nlu"
 
 lint: setup  ## ruff and mypy
 	.venv/bin/ruff check .

@@ -18,6 +18,16 @@ from tests.support.database import fresh_database
 
 pytest_plugins = ["tests.support.nlu_fixtures", "tests.support.fixtures"]
 
+# Fixtures that need the Rasa side: `project` runs Rasa's tools in .venv-nlu, `nlu_server` also the trained model.
+NLU_FIXTURES = frozenset({"project", "nlu_server"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `nlu` every test whose fixtures, direct or not, reach the Rasa side, so `-m "not nlu"` is app-only."""
+    for item in items:
+        if NLU_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.nlu)
+
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
