@@ -71,6 +71,7 @@ class Outcome:
     replies: tuple[Reply, ...] = ()
     staff_notices: tuple[StaffNotice, ...] = ()
     language: str = "zh"
+    repeated: bool = False  # the update was processed before (a redelivery): nothing was done
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actions import conversation_log, handoff
 from actions.customers import find_or_create_by_telegram
 from actions.errors import DomainError
+from actions.updates import claim_update
 from bot import callbacks
 from bot.conversation import Incoming, Outcome, Reply, StaffNotice, TurnFailed, clean_text
 from bot.flows.yesno import is_cancel
@@ -60,7 +61,7 @@ class Pipeline:
         self._services = services
 
     async def handle(self, incoming: Incoming) -> Outcome:
-        """Answer one update in one transaction.
+        """Answer one update in one transaction, which also claims its update id (a repeat changes nothing).
 
         Raises `TurnFailed` (from the cause, nothing committed) when something unexpected goes wrong; the
         transport's error edge logs it and sends the apology it carries.
@@ -68,10 +69,9 @@ class Pipeline:
         started = time.perf_counter()
         language = self._services.default_language
         try:
-            dedup = self._services.deduplicator
-            if incoming.update_id is not None and not await dedup.first_time(incoming.update_id):
-                return Outcome(language=language)
             async with self._services.session_factory() as session, session.begin():
+                if not await self._first_delivery(session, incoming.update_id):
+                    return Outcome(language=language, repeated=True)
                 turn = await self._open_turn(session, incoming)
                 language = turn.language
                 replies = await self._respond(turn)
@@ -80,6 +80,11 @@ class Pipeline:
         except Exception as error:
             apology = Reply(catalogue_text(language, "error.sorry"))
             raise TurnFailed(update_id=incoming.update_id, apology=apology) from error
+
+    async def _first_delivery(self, session: AsyncSession, update_id: int | None) -> bool:
+        if update_id is None:  # the terminal chat: every line is new
+            return True
+        return await claim_update(session=session, update_id=update_id, now=self._services.clock())
 
     async def _open_turn(self, session: AsyncSession, incoming: Incoming) -> Turn:
         now = self._services.clock()

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions import conversation_log, handoff
 from actions.customers import get_customer
+from actions.updates import claim_update
 from bot.conversation import Incoming, Reply, StaffRelayResult, TurnFailed, clean_text
 from bot.flows import rating
 from bot.texts import text as catalogue_text
@@ -41,10 +42,10 @@ class StaffDesk:
 
         Raises `TurnFailed` (nothing committed) when something unexpected goes wrong.
         """
-        if not await self._services.deduplicator.first_time(update_id):
-            return None
         try:
             async with self._services.session_factory() as session, session.begin():
+                if not await claim_update(session=session, update_id=update_id, now=self._services.clock()):
+                    return None
                 current = await handoff.handoff_for_topic(session=session, topic_id=topic_id)
                 if current is None:
                     return self._to_staff_only("staff.no_open_chat")

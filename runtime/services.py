@@ -25,7 +25,7 @@ from runtime.settings import Settings
 from runtime.shop_config import sync_shop_config
 from storage import migrate
 from storage.engine import SessionFactory, create_engine, create_session_factory, is_sqlite
-from storage.redis_state import DialogueStore, UpdateDeduplicator, connect_redis
+from storage.redis_state import DialogueStore, connect_redis
 
 
 class Parser(Protocol):
@@ -46,7 +46,6 @@ class Services:
     session_factory: SessionFactory
     redis: Redis
     dialogue: DialogueStore
-    deduplicator: UpdateDeduplicator
     nlu: Parser
     rules: LoyaltyRules
     timezone: ZoneInfo
@@ -96,7 +95,6 @@ async def open_services(settings: Settings, *, nlu: Parser | None = None) -> Asy
             session_factory=session_factory,
             redis=redis,
             dialogue=DialogueStore(redis, ttl_seconds=settings.bot.dialogue_ttl_seconds),
-            deduplicator=UpdateDeduplicator(redis),
             nlu=parser,
             rules=loyalty_rules(settings),
             timezone=ZoneInfo(settings.care.timezone),

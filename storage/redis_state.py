@@ -1,4 +1,4 @@
-"""Shared fast state in Redis: update de-duplication, dialogue state, locks, outbound rate limits.
+"""Shared fast state in Redis: dialogue state, locks, outbound rate limits.
 
 Everything here works on real Redis and on the in-process stand-in (fakeredis, with Lua),
 so several bot replicas and workers can share it in production.
@@ -25,20 +25,6 @@ def connect_redis(url: str) -> Redis:
 
         return cast(Redis, FakeAsyncRedis(decode_responses=True))
     return Redis.from_url(url, decode_responses=True)
-
-
-class UpdateDeduplicator:
-    """Telegram may deliver an update twice (retries, replicas); only the first one is handled."""
-
-    def __init__(self, redis: Redis, *, ttl_seconds: int = 24 * 3600, prefix: str = "carebot:update:") -> None:
-        self._redis = redis
-        self._ttl = ttl_seconds
-        self._prefix = prefix
-
-    async def first_time(self, update_id: int) -> bool:
-        """True the first time an update id is seen, False for every repeat within the TTL."""
-        created = await self._redis.set(f"{self._prefix}{update_id}", "1", nx=True, ex=self._ttl)
-        return bool(created)
 
 
 class DialogueStore:

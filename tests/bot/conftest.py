@@ -22,7 +22,7 @@ from bot.staff import StaffDesk
 from runtime.services import Services
 from storage.engine import SessionFactory
 from storage.models import Customer
-from storage.redis_state import DialogueStore, UpdateDeduplicator
+from storage.redis_state import DialogueStore
 from tests.support.crm_factory import small_shop
 from tests.support.fake_nlu import ScriptedNlu
 
@@ -51,7 +51,6 @@ async def services(
         session_factory=shop,
         redis=redis,
         dialogue=DialogueStore(redis, ttl_seconds=600),
-        deduplicator=UpdateDeduplicator(redis),
         nlu=nlu,
         rules=LoyaltyRules(points_per_yuan=Decimal(1)),
         timezone=ZoneInfo("Asia/Shanghai"),

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from redis.asyncio import Redis
 
-from storage.redis_state import DialogueStore, DistributedLock, LockNotAcquired, RateLimiter, UpdateDeduplicator
+from storage.redis_state import DialogueStore, DistributedLock, LockNotAcquired, RateLimiter
 
 
 class FakeClock:
@@ -16,19 +16,6 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-async def test_an_update_is_new_only_once(redis: Redis) -> None:
-    dedup = UpdateDeduplicator(redis)
-    assert await dedup.first_time(42) is True
-    assert await dedup.first_time(42) is False
-    assert await dedup.first_time(43) is True
-
-
-async def test_concurrent_duplicates_pass_exactly_once(redis: Redis) -> None:
-    dedup = UpdateDeduplicator(redis)
-    results = await asyncio.gather(*(dedup.first_time(7) for _ in range(20)))
-    assert results.count(True) == 1
 
 
 async def test_dialogue_state_round_trip_and_expiry(redis: Redis) -> None:
