@@ -23,6 +23,7 @@ from bot.flows.yesno import is_cancel
 from bot.handlers import care, menu
 from bot.intents import BUTTON_HANDLERS, COMMAND_HANDLERS, FLOW_TEXT_HANDLERS, INTENT_HANDLERS
 from bot.language import choose_language
+from bot.replies import main_menu, stale_button
 from bot.texts import text as catalogue_text
 from bot.turn import Turn
 from nlu import keyword_router
@@ -152,7 +153,7 @@ class Pipeline:
         if incoming.kind == "command":
             handler = COMMAND_HANDLERS.get(incoming.command or "")
             turn.handler = f"command.{incoming.command}" if handler else "command.unknown"
-            return await handler(turn) if handler else menu.menu(turn, "command.unknown")
+            return await handler(turn) if handler else main_menu(turn, "command.unknown")
         if incoming.kind != "text":
             turn.handler = f"odd.{incoming.kind}"
             return menu.odd_input(turn, incoming.kind)
@@ -164,7 +165,7 @@ class Pipeline:
             if is_cancel(incoming.text):
                 turn.end_flow()
                 turn.handler = "flow.cancel"
-                return menu.menu(turn, "flow.cancelled")
+                return main_menu(turn, "flow.cancelled")
             consume = FLOW_TEXT_HANDLERS.get(str(flow.get("name")))
             if consume is not None:
                 turn.handler = f"flow.{flow.get('name')}"
@@ -192,7 +193,7 @@ class Pipeline:
         turn.state.pop("unsure_text", None)
         if result.from_fallback_router and result.intent == "help":
             turn.handler = "intent.help.degraded"
-            return menu.menu(turn, "nlu.degraded")
+            return main_menu(turn, "nlu.degraded")
         return await self._run_intent(turn, result.intent)
 
     async def _run_intent(self, turn: Turn, intent: str) -> list[Reply]:
@@ -204,11 +205,11 @@ class Pipeline:
         callback = callbacks.decode(turn.incoming.callback_data)
         turn.handler = f"button.{callback.area}" if callback else "button.invalid"
         if callback is None:
-            return menu.stale_button(turn)
+            return stale_button(turn)
         if callback.area in ("menu", "intent"):
             intent = callback.part(0) or ""
             if intent not in INTENT_HANDLERS:
-                return menu.stale_button(turn)
+                return stale_button(turn)
             turn.state.pop("fallbacks", None)
             unsure_text = turn.state.pop("unsure_text", None)
             if isinstance(unsure_text, str) and unsure_text:
@@ -216,9 +217,9 @@ class Pipeline:
             return await self._run_intent(turn, intent)
         if callback.area == "flow" and callback.part(0) == "cancel":
             turn.end_flow()
-            return menu.menu(turn, "flow.cancelled")
+            return main_menu(turn, "flow.cancelled")
         handler = BUTTON_HANDLERS.get(callback.area)
-        return await handler(turn, callback) if handler else menu.stale_button(turn)
+        return await handler(turn, callback) if handler else stale_button(turn)
 
     async def _finish_turn(self, turn: Turn, replies: list[Reply], started: float) -> None:
         turn.state["language"] = turn.language

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -46,10 +46,16 @@ CAMPAIGN_STATUSES = ("draft", "scheduled", "sending", "done", "cancelled")
 DELIVERY_STATUSES = ("pending", "sent", "failed", "skipped", "blocked")
 STAFF_ROLES = ("agent", "supervisor", "marketer", "admin")
 MESSAGE_DIRECTIONS = ("in", "out")
+T = TypeVar("T")
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def localized(zh: T, en: T, language: str) -> T:
+    """The Chinese value for "zh", the English one for any other language: the one rule for bilingual columns."""
+    return zh if language == "zh" else en
 
 
 class Tier(Base):
@@ -68,6 +74,12 @@ class Tier(Base):
         CheckConstraint("min_spend >= 0", name="min_spend_non_negative"),
         CheckConstraint("multiplier > 0", name="multiplier_positive"),
     )
+
+    def name_in(self, language: str) -> str:
+        return localized(self.name_zh, self.name_en, language)
+
+    def benefits_in(self, language: str) -> str:
+        return localized(self.benefits_zh, self.benefits_en, language)
 
 
 class Customer(Base):
@@ -181,6 +193,9 @@ class Reward(Base):
         CheckConstraint("cost_points > 0", name="cost_positive"),
         CheckConstraint("stock IS NULL OR stock >= 0", name="stock_non_negative"),
     )
+
+    def name_in(self, language: str) -> str:
+        return localized(self.name_zh, self.name_en, language)
 
 
 class Redemption(Base):
@@ -326,6 +341,15 @@ class Product(Base):
         CheckConstraint("stock >= 0", name="stock_non_negative"),
     )
 
+    def name_in(self, language: str) -> str:
+        return localized(self.name_zh, self.name_en, language)
+
+    def colours_in(self, language: str) -> list[str]:
+        return localized(self.colours_zh, self.colours_en, language)
+
+    def specs_in(self, language: str) -> str:
+        return localized(self.specs_zh, self.specs_en, language)
+
 
 class FaqEntry(Base):
     __tablename__ = "faq_entries"
@@ -336,6 +360,9 @@ class FaqEntry(Base):
     question_en: Mapped[str] = mapped_column(Text)
     answer_zh: Mapped[str] = mapped_column(Text)
     answer_en: Mapped[str] = mapped_column(Text)
+
+    def answer_in(self, language: str) -> str:
+        return localized(self.answer_zh, self.answer_en, language)
 
 
 class Segment(Base):

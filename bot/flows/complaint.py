@@ -13,12 +13,12 @@ from actions import tickets
 from bot.callbacks import Callback
 from bot.conversation import Reply, StaffNotice
 from bot.flows.yesno import normalise, yes_or_no
-from bot.handlers.menu import stale_button
+from bot.patterns import find_order_id
+from bot.replies import stale_button
 from bot.texts import text
 from bot.turn import Turn
 
 CATEGORIES = ("quality", "delivery", "wrong_item", "service", "other")
-ORDER_ID = re.compile(r"\bSO-\d{8}-\d{3,}\b", re.IGNORECASE)
 # Shops number orders their own way; anything code-like with a digit is taken as given.
 ORDER_LIKE = re.compile(r"^#?[A-Za-z0-9][A-Za-z0-9\-_/]{3,63}$")
 NO_ORDER_WORDS = {"没有", "无", "没", "没有订单号", "不知道", "忘了", "none", "no order", "skip", "don't know"}
@@ -56,9 +56,9 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
         step = "description"
     if step == "description":
         flow.update(description=text[:MAX_DESCRIPTION])
-        found = ORDER_ID.search(text)
+        found = find_order_id(text)
         if found or flow.get("order_ref"):
-            flow["order_ref"] = (found.group(0).upper() if found else flow["order_ref"])[:64]
+            flow["order_ref"] = (found or flow["order_ref"])[:64]
             return _ask_confirmation(turn)
         flow["step"] = "order"
         return [turn.reply("complaint.ask_order", buttons=[[turn.button("complaint.no_order", "complaint", "skip")]])]
@@ -78,10 +78,10 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
 async def _order_given(turn: Turn, text: str) -> list[Reply]:
     """An order number, "no order" in words, or something else (asked again: it would mislead staff)."""
     flow = turn.flow or {}
-    found = ORDER_ID.search(text)
+    found = find_order_id(text)
     candidate = text.strip()
     if found:
-        flow["order_ref"] = found.group(0).upper()
+        flow["order_ref"] = found
     elif ORDER_LIKE.match(candidate) and any(ch.isdigit() for ch in candidate):
         flow["order_ref"] = candidate.lstrip("#")
     elif normalise(text) in NO_ORDER_WORDS or await yes_or_no(turn, text) is False:

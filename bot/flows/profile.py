@@ -7,7 +7,7 @@ from actions.phones import InvalidPhone
 from bot.callbacks import Callback
 from bot.conversation import Reply
 from bot.dates import BIRTHDAY_UNKNOWN_YEAR, parse_birthday
-from bot.handlers.menu import stale_button
+from bot.replies import stale_button
 from bot.turn import Turn
 
 FIELDS = ("birthday", "phone", "language")

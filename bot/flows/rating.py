@@ -8,7 +8,7 @@ from actions import handoff, tickets
 from bot import callbacks
 from bot.callbacks import Callback
 from bot.conversation import Button, Reply
-from bot.handlers.menu import stale_button
+from bot.replies import stale_button
 from bot.texts import text
 from bot.turn import Turn
 

@@ -10,8 +10,7 @@ from actions.rewards import RewardOutOfStock, UnknownReward
 from bot.callbacks import Callback
 from bot.conversation import Reply
 from bot.flows.yesno import yes_or_no
-from bot.handlers.loyalty import reward_name
-from bot.handlers.menu import stale_button
+from bot.replies import stale_button
 from bot.turn import Turn
 
 
@@ -49,7 +48,7 @@ async def _picked(turn: Turn, reward_part: str) -> list[Reply]:
         return [turn.reply("redeem.unavailable")]
     turn.start_flow("redeem", step="confirm", reward_id=reward.id, key=secrets.token_hex(8))
     buttons = [[turn.button("flow.yes", "redeem", "confirm"), turn.button("flow.no", "flow", "cancel")]]
-    return [turn.reply("redeem.confirm", name=reward_name(turn, reward), cost=reward.cost_points, buttons=buttons)]
+    return [turn.reply("redeem.confirm", name=reward.name_in(turn.language), cost=reward.cost_points, buttons=buttons)]
 
 
 async def _confirmed(turn: Turn) -> list[Reply]:

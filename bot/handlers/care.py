@@ -8,7 +8,7 @@ from actions import consent, handoff, privacy, referrals, tickets
 from actions.profile import customer_profile
 from bot.callbacks import Callback
 from bot.conversation import Document, Reply, StaffNotice
-from bot.handlers.menu import menu, stale_button
+from bot.replies import main_menu, stale_button
 from bot.texts import text
 from bot.turn import Turn
 from storage.models import Handoff
@@ -45,7 +45,7 @@ async def leave_handoff(turn: Turn, current: Handoff) -> list[Reply]:
             topic_id=current.staff_topic_id,
         )
     )
-    return menu(turn, "human.left")
+    return main_menu(turn, "human.left")
 
 
 async def staff_summary(turn: Turn, *, priority: int) -> str:
@@ -100,7 +100,7 @@ async def welcome(turn: Turn) -> list[Reply]:
             session=turn.session, customer=turn.customer, code=code, now=turn.now
         )
         replies.append(turn.reply("start.referred" if attached else "start.referral_invalid"))
-    return replies + menu(turn, "greet.welcome")
+    return replies + main_menu(turn, "greet.welcome")
 
 
 async def invite(turn: Turn) -> list[Reply]:

@@ -5,17 +5,8 @@ from __future__ import annotations
 from actions import points, rewards, tiers
 from bot.conversation import Reply
 from bot.turn import Turn
-from storage.models import Reward, Tier
 
 HISTORY_LENGTH = 8
-
-
-def tier_name(turn: Turn, tier: Tier) -> str:
-    return tier.name_zh if turn.language == "zh" else tier.name_en
-
-
-def reward_name(turn: Turn, reward: Reward) -> str:
-    return reward.name_zh if turn.language == "zh" else reward.name_en
 
 
 async def check_points(turn: Turn) -> list[Reply]:
@@ -53,10 +44,12 @@ async def points_history(turn: Turn) -> list[Reply]:
 
 async def membership_info(turn: Turn) -> list[Reply]:
     status = await tiers.membership_status(session=turn.session, customer_id=turn.customer.id, now=turn.now)
-    benefits = status.tier.benefits_zh if turn.language == "zh" else status.tier.benefits_en
-    replies = [turn.reply("tier.current", tier=tier_name(turn, status.tier), benefits=benefits, spend=status.spend_12m)]
+    tier, benefits = status.tier.name_in(turn.language), status.tier.benefits_in(turn.language)
+    replies = [turn.reply("tier.current", tier=tier, benefits=benefits, spend=status.spend_12m)]
     if status.next_tier is not None and status.spend_to_next is not None:
-        replies.append(turn.reply("tier.next", tier=tier_name(turn, status.next_tier), amount=status.spend_to_next))
+        replies.append(
+            turn.reply("tier.next", tier=status.next_tier.name_in(turn.language), amount=status.spend_to_next)
+        )
     else:
         replies.append(turn.reply("tier.top"))
     return replies
@@ -76,7 +69,12 @@ async def start_redeem(turn: Turn) -> list[Reply]:
     buttons = [
         [
             turn.button(
-                "redeem.option", "redeem", "pick", reward.id, name=reward_name(turn, reward), cost=reward.cost_points
+                "redeem.option",
+                "redeem",
+                "pick",
+                reward.id,
+                name=reward.name_in(turn.language),
+                cost=reward.cost_points,
             )
         ]
         for reward in affordable[:8]

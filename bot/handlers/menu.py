@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from bot.conversation import Button, Reply
+from bot.conversation import Reply
+from bot.replies import main_menu
 from bot.turn import Turn
 
-MENU_INTENTS = (
-    ("check_points", "menu.points"),
-    ("membership_info", "menu.tier"),
-    ("redeem_points", "menu.redeem"),
-    ("order_status", "menu.orders"),
-    ("complaint", "menu.complaint"),
-    ("request_human", "menu.human"),
-)
 INTENT_LABELS = {
     "greet": "intent.greet",
     "help": "intent.help",
@@ -33,28 +26,19 @@ INTENT_LABELS = {
 }
 
 
-def menu_buttons(turn: Turn) -> list[list[Button]]:
-    buttons = [turn.button(label, "menu", intent) for intent, label in MENU_INTENTS]
-    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-
-
-def menu(turn: Turn, key: str = "menu.intro") -> list[Reply]:
-    return [turn.reply(key, buttons=menu_buttons(turn), name=turn.customer.name or "")]
-
-
 async def greet(turn: Turn) -> list[Reply]:
-    return menu(turn, "greet.hello")
+    return main_menu(turn, "greet.hello")
 
 
 async def show_help(turn: Turn) -> list[Reply]:
-    return menu(turn)
+    return main_menu(turn)
 
 
 async def cancel(turn: Turn) -> list[Reply]:
     """/cancel: leave whatever flow is open (the words 取消/cancel do the same)."""
     had_flow = turn.flow is not None
     turn.end_flow()
-    return menu(turn, "flow.cancelled" if had_flow else "menu.intro")
+    return main_menu(turn, "flow.cancelled" if had_flow else "menu.intro")
 
 
 async def thanks(turn: Turn) -> list[Reply]:
@@ -66,18 +50,18 @@ async def goodbye(turn: Turn) -> list[Reply]:
 
 
 async def out_of_scope(turn: Turn) -> list[Reply]:
-    return menu(turn, "fallback.out_of_scope")
+    return main_menu(turn, "fallback.out_of_scope")
 
 
 async def affirm_or_deny_without_context(turn: Turn) -> list[Reply]:
-    return menu(turn, "smalltalk.no_context")
+    return main_menu(turn, "smalltalk.no_context")
 
 
 def did_you_mean(turn: Turn, intents: list[str]) -> list[Reply]:
     """First fallback: the two most likely intents as buttons."""
     choices = [name for name in intents if name in INTENT_LABELS][:2]
     if not choices:
-        return menu(turn, "fallback.not_understood")
+        return main_menu(turn, "fallback.not_understood")
     buttons = [[turn.button(INTENT_LABELS[name], "intent", name)] for name in choices]
     buttons.append([turn.button("menu.human", "menu", "request_human")])
     return [turn.reply("fallback.did_you_mean", buttons=buttons)]
@@ -93,7 +77,3 @@ def odd_input(turn: Turn, kind: str) -> list[Reply]:
     """Stickers, photos, voice, files, locations, edits: a polite word and the way forward."""
     key = f"odd.{kind}" if kind in {"sticker", "photo", "voice", "document", "location", "edited"} else "odd.other"
     return [turn.reply(key)]
-
-
-def stale_button(turn: Turn) -> list[Reply]:
-    return menu(turn, "callback.stale")

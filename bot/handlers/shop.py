@@ -8,18 +8,14 @@ from actions import faq, orders, products, tickets
 from bot import callbacks
 from bot.callbacks import Callback
 from bot.conversation import Reply
-from bot.flows.complaint import ORDER_ID
-from bot.handlers.menu import menu, stale_button
+from bot.patterns import find_order_id
+from bot.replies import main_menu, stale_button
 from bot.turn import Turn
-from storage.models import Order, Product
-
-
-def _name(turn: Turn, product: Product) -> str:
-    return product.name_zh if turn.language == "zh" else product.name_en
+from storage.models import Order, Product, localized
 
 
 def _listing(turn: Turn, values: list[str]) -> str:
-    return ("、" if turn.language == "zh" else ", ").join(values) or turn.t("product.none_listed")
+    return localized("、", ", ", turn.language).join(values) or turn.t("product.none_listed")
 
 
 def _price(amount: Decimal) -> str:
@@ -27,20 +23,19 @@ def _price(amount: Decimal) -> str:
 
 
 def product_card(turn: Turn, product: Product) -> Reply:
-    colours = product.colours_zh if turn.language == "zh" else product.colours_en
     return turn.reply(
         "product.card",
-        name=_name(turn, product),
+        name=product.name_in(turn.language),
         price=_price(product.price),
         stock=turn.t("product.in_stock", count=product.stock) if product.stock > 0 else turn.t("product.sold_out"),
-        colours=_listing(turn, list(colours)),
+        colours=_listing(turn, list(product.colours_in(turn.language))),
         sizes=_listing(turn, list(product.sizes)),
-        specs=product.specs_zh if turn.language == "zh" else product.specs_en,
+        specs=product.specs_in(turn.language),
     )
 
 
 def _attribute_answer(turn: Turn, product: Product, attribute: str) -> Reply:
-    name = _name(turn, product)
+    name = product.name_in(turn.language)
     if attribute == "price":
         return turn.reply("product.price", name=name, price=_price(product.price))
     if attribute == "stock":
@@ -48,8 +43,7 @@ def _attribute_answer(turn: Turn, product: Product, attribute: str) -> Reply:
             return turn.reply("product.stock_yes", name=name, count=product.stock)
         return turn.reply("product.stock_no", name=name)
     if attribute == "colours":
-        colours = product.colours_zh if turn.language == "zh" else product.colours_en
-        return turn.reply("product.colours", name=name, colours=_listing(turn, list(colours)))
+        return turn.reply("product.colours", name=name, colours=_listing(turn, list(product.colours_in(turn.language))))
     if attribute == "sizes":
         return turn.reply("product.sizes", name=name, sizes=_listing(turn, list(product.sizes)))
     return product_card(turn, product)
@@ -61,11 +55,11 @@ async def product_question(turn: Turn) -> list[Reply]:
     if answer.product is None and not answer.candidates:
         return [turn.reply("product.unknown")]
     if answer.product is None:
-        names = _listing(turn, [_name(turn, product) for product in answer.candidates])
+        names = _listing(turn, [product.name_in(turn.language) for product in answer.candidates])
         return [turn.reply("product.which", names=names)]
     replies = [_attribute_answer(turn, answer.product, answer.attribute or "card")]
     if answer.candidates:
-        names = _listing(turn, [_name(turn, product) for product in answer.candidates])
+        names = _listing(turn, [product.name_in(turn.language) for product in answer.candidates])
         replies.append(turn.reply("product.also", names=names))
     return replies
 
@@ -84,8 +78,7 @@ def _order_line(turn: Turn, order: Order) -> str:
 def _order_ref(turn: Turn) -> str | None:
     """The order number: the NLU's entity, else one in the shop's format anywhere in the message."""
     entity = turn.nlu.entity("order_id") if turn.nlu else None
-    found = ORDER_ID.search(turn.incoming.text)
-    return entity or (found.group(0).upper() if found else None)
+    return entity or find_order_id(turn.incoming.text)
 
 
 async def order_status(turn: Turn) -> list[Reply]:
@@ -129,5 +122,5 @@ async def faq_answer(turn: Turn) -> list[Reply]:
     topic = turn.nlu.faq_topic if turn.nlu else None
     entry = await faq.faq_entry(session=turn.session, topic=topic) if topic else None
     if entry is None:
-        return menu(turn, "faq.unknown")
-    return [Reply(entry.answer_zh if turn.language == "zh" else entry.answer_en)]
+        return main_menu(turn, "faq.unknown")
+    return [Reply(entry.answer_in(turn.language))]

@@ -1,0 +1,32 @@
+"""Replies every part of the conversation gives: the main menu, and the answer to a stale button.
+
+Handlers, flows and the pipeline all import these from here, so flows never import handlers.
+"""
+
+from __future__ import annotations
+
+from bot.conversation import Button, Reply
+from bot.turn import Turn
+
+MENU_INTENTS = (
+    ("check_points", "menu.points"),
+    ("membership_info", "menu.tier"),
+    ("redeem_points", "menu.redeem"),
+    ("order_status", "menu.orders"),
+    ("complaint", "menu.complaint"),
+    ("request_human", "menu.human"),
+)
+
+
+def menu_buttons(turn: Turn) -> list[list[Button]]:
+    buttons = [turn.button(label, "menu", intent) for intent, label in MENU_INTENTS]
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+def main_menu(turn: Turn, key: str = "menu.intro") -> list[Reply]:
+    return [turn.reply(key, buttons=menu_buttons(turn), name=turn.customer.name or "")]
+
+
+def stale_button(turn: Turn) -> list[Reply]:
+    """A button from an old message, a finished flow or forged data: say so and show the menu."""
+    return main_menu(turn, "callback.stale")
