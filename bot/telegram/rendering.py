@@ -8,36 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from bot.conversation import Button, Reply
 from bot.telegram.sender import Sender, SendResult
 
 MAX_MESSAGE_LENGTH = 4096  # Telegram counts UTF-16 code units
-MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
 _SEPARATORS = ("\n\n", "\n", " ")
-
-
-class Button(Protocol):
-    """What rendering needs of the pipeline's `bot.conversation.Button`."""
-
-    @property
-    def label(self) -> str: ...
-
-    @property
-    def data(self) -> str: ...
-
-
-class Reply(Protocol):
-    """What rendering needs of the pipeline's `bot.conversation.Reply` (plus an optional `document`)."""
-
-    @property
-    def text(self) -> str: ...
-
-    @property
-    def buttons(self) -> Sequence[Any]: ...
 
 
 class CallbackDataTooLong(ValueError):
@@ -54,7 +33,6 @@ class TextMessage:
 class DocumentMessage:
     filename: str
     content: bytes
-    caption: str | None = None
 
 
 Outgoing = TextMessage | DocumentMessage
@@ -129,33 +107,18 @@ def _inline_button(button: Button) -> InlineKeyboardButton:
 
 def render_reply(reply: Reply) -> list[Outgoing]:
     """One reply as Bot API messages: the text in parts, the keyboard under the last part, then a document."""
-    markup = inline_keyboard(_button_rows(reply.buttons))
+    markup = inline_keyboard(reply.buttons)
     parts = split_text(reply.text)
     messages: list[Outgoing] = [TextMessage(text=part) for part in parts[:-1]]
     if parts:
         messages.append(TextMessage(text=parts[-1], reply_markup=markup))
-    document = getattr(reply, "document", None)
-    if document is not None:
-        messages.append(
-            DocumentMessage(filename=document.filename, content=document.content, caption=_caption(document))
-        )
+    if reply.document is not None:
+        messages.append(DocumentMessage(filename=reply.document.filename, content=reply.document.content))
     return messages
 
 
 def render_replies(replies: Iterable[Reply]) -> list[Outgoing]:
     return [message for reply in replies for message in render_reply(reply)]
-
-
-def _caption(document: object) -> str | None:
-    caption = getattr(document, "caption", None)
-    if not caption:
-        return None
-    return split_text(str(caption), MAX_CAPTION_LENGTH)[0]
-
-
-def _button_rows(buttons: Sequence[Any]) -> list[list[Button]]:
-    """Accept a flat list (one button a row) or rows of buttons."""
-    return [[item] if hasattr(item, "data") else list(item) for item in buttons]
 
 
 async def send_outgoing(
@@ -170,11 +133,7 @@ async def send_outgoing(
             )
         else:
             result = await sender.send_document(
-                chat_id,
-                content=message.content,
-                filename=message.filename,
-                caption=message.caption,
-                message_thread_id=message_thread_id,
+                chat_id, content=message.content, filename=message.filename, message_thread_id=message_thread_id
             )
         results.append(result)
         if not result.ok:

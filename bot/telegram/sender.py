@@ -121,7 +121,6 @@ class Sender:
         *,
         content: bytes,
         filename: str,
-        caption: str | None = None,
         message_thread_id: int | None = None,
     ) -> SendResult[Message]:
         """sendDocument within the limits (a fresh InputFile per attempt, so a retry re-uploads)."""
@@ -130,7 +129,6 @@ class Sender:
             lambda: self._bot.send_document(
                 chat_id=chat_id,
                 document=InputFile(content, filename=filename),
-                caption=caption,
                 message_thread_id=message_thread_id,
             ),
         )

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pytest
 
+from bot.conversation import Button, Reply
 from bot.telegram.rendering import (
     MAX_MESSAGE_LENGTH,
     CallbackDataTooLong,
@@ -15,20 +14,6 @@ from bot.telegram.rendering import (
     split_text,
     telegram_length,
 )
-
-
-@dataclass(frozen=True)
-class Button:
-    """Shaped like bot.conversation.Button (rendering only relies on that shape)."""
-
-    label: str
-    data: str
-
-
-@dataclass(frozen=True)
-class Reply:
-    text: str
-    buttons: list[list[Button]] = field(default_factory=list)
 
 
 def test_short_text_is_one_part() -> None:
@@ -96,7 +81,7 @@ def test_no_buttons_no_keyboard() -> None:
 
 
 def test_long_reply_keeps_the_keyboard_under_its_last_part() -> None:
-    reply = Reply(text="a" * 4000 + "\n\n" + "b" * 200, buttons=[[Button("Menu", "menu")]])
+    reply = Reply(text="a" * 4000 + "\n\n" + "b" * 200, buttons=((Button("Menu", "menu"),),))
     messages = render_reply(reply)
     assert all(isinstance(message, TextMessage) for message in messages)
     first, last = messages
