@@ -39,7 +39,9 @@ class TicketLine:
 
 
 @dataclass(frozen=True)
-class Turn:
+class MessageLine:
+    """One logged message (in or out) of the conversation excerpt staff see on the profile card."""
+
     direction: str
     text: str
     intent: str | None
@@ -72,7 +74,7 @@ class CustomerProfile:
     last_seen_at: datetime | None
     last_orders: list[OrderLine]
     open_tickets: list[TicketLine]
-    last_turns: list[Turn]
+    last_turns: list[MessageLine]
 
     def as_dict(self) -> dict[str, Any]:
         """Plain values for JSON and tables (amounts as strings, times ISO 8601)."""
@@ -127,8 +129,8 @@ class CustomerProfile:
                 for line in self.open_tickets
             ],
             "last_turns": [
-                {"direction": turn.direction, "text": turn.text, "intent": turn.intent, "at": turn.at.isoformat()}
-                for turn in self.last_turns
+                {"direction": line.direction, "text": line.text, "intent": line.intent, "at": line.at.isoformat()}
+                for line in self.last_turns
             ],
         }
 
@@ -199,7 +201,7 @@ def _ticket_line(ticket: Ticket) -> TicketLine:
     )
 
 
-async def _last_turns(session: AsyncSession, customer_id: int, limit: int) -> list[Turn]:
+async def _last_turns(session: AsyncSession, customer_id: int, limit: int) -> list[MessageLine]:
     """The latest turns, oldest first so they read as a conversation."""
     query = (
         select(MessageLog)
@@ -209,5 +211,6 @@ async def _last_turns(session: AsyncSession, customer_id: int, limit: int) -> li
     )
     rows = (await session.scalars(query)).all()
     return [
-        Turn(direction=row.direction, text=row.text, intent=row.intent, at=row.created_at) for row in reversed(rows)
+        MessageLine(direction=row.direction, text=row.text, intent=row.intent, at=row.created_at)
+        for row in reversed(rows)
     ]
