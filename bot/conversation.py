@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
 
 MAX_TEXT = 4000  # longer messages are cut before NLU and storage; Telegram itself allows 4096
 # Control and direction-override characters, and lone surrogates (valid JSON escapes that no database
@@ -71,7 +71,32 @@ class Outcome:
     replies: tuple[Reply, ...] = ()
     staff_notices: tuple[StaffNotice, ...] = ()
     language: str = "zh"
-    repeated: bool = False  # the update was processed before (a redelivery): nothing was done
+    repeated: bool = False  # the update was processed before (a redelivery): no effect happened again
+    in_flight: bool = False  # a repeat while the first delivery may still be sending: answer it later
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON for the update's claim, kept until the replies are sent (a document is kept as its text only)."""
+        return {
+            "language": self.language,
+            "replies": [
+                {"text": reply.text, "buttons": [[[b.label, b.data] for b in row] for row in reply.buttons]}
+                for reply in self.replies
+            ],
+            "staff_notices": [asdict(notice) for notice in self.staff_notices],
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Outcome:
+        """The outcome stored by `to_record`, to send again after a crash; marked as a repeat."""
+        replies = tuple(
+            Reply(item["text"], tuple(tuple(Button(label, data) for label, data in row) for row in item["buttons"]))
+            for item in record.get("replies", [])
+        )
+        notices = tuple(
+            StaffNotice(**{**item, "copy_from": tuple(item["copy_from"]) if item.get("copy_from") else None})
+            for item in record.get("staff_notices", [])
+        )
+        return cls(replies=replies, staff_notices=notices, language=str(record.get("language", "zh")), repeated=True)
 
 
 @dataclass(frozen=True)

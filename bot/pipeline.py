@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actions import conversation_log, handoff
 from actions.customers import find_or_create_by_telegram
 from actions.errors import DomainError
-from actions.updates import claim_update
+from actions.updates import claim_update, earlier_delivery, keep_outcome, mark_answered
 from bot import callbacks
 from bot.conversation import Incoming, Outcome, Reply, StaffNotice, TurnFailed, clean_text
 from bot.flows.yesno import is_cancel
@@ -69,23 +69,38 @@ class Pipeline:
         """
         started = time.perf_counter()
         language = self._services.default_language
+        update_id = incoming.update_id
         try:
             async with self._services.session_factory() as session, session.begin():
-                if not await self._first_delivery(session, incoming.update_id):
-                    return Outcome(language=language, repeated=True)
+                if update_id is not None and not await claim_update(
+                    session=session, update_id=update_id, now=self._services.clock()
+                ):
+                    return await self._repeat(session, update_id, language)
                 turn = await self._open_turn(session, incoming)
                 language = turn.language
                 replies = await self._respond(turn)
                 await self._finish_turn(turn, replies, started)
-            return Outcome(replies=tuple(replies), staff_notices=tuple(turn.notices), language=turn.language)
+                outcome = Outcome(replies=tuple(replies), staff_notices=tuple(turn.notices), language=turn.language)
+                if update_id is not None:
+                    await keep_outcome(session=session, update_id=update_id, outcome=outcome.to_record())
+            return outcome
         except Exception as error:
             apology = Reply(catalogue_text(language, "error.sorry"))
-            raise TurnFailed(update_id=incoming.update_id, apology=apology) from error
+            raise TurnFailed(update_id=update_id, apology=apology) from error
 
-    async def _first_delivery(self, session: AsyncSession, update_id: int | None) -> bool:
-        if update_id is None:  # the terminal chat: every line is new
-            return True
-        return await claim_update(session=session, update_id=update_id, now=self._services.clock())
+    async def _repeat(self, session: AsyncSession, update_id: int, language: str) -> Outcome:
+        """A redelivery: nothing happens again, but replies lost in a crash after the commit are sent now."""
+        earlier = await earlier_delivery(
+            session=session, update_id=update_id, now=self._services.clock(), resend_after=self._services.resend_after
+        )
+        if earlier.unsent_outcome is not None:
+            return Outcome.from_record(earlier.unsent_outcome)
+        return Outcome(language=language, repeated=True, in_flight=earlier.in_flight)
+
+    async def mark_answered(self, update_id: int) -> None:
+        """The transport sent the update's replies: its claim no longer keeps them."""
+        async with self._services.session_factory() as session, session.begin():
+            await mark_answered(session=session, update_id=update_id, now=self._services.clock())
 
     async def _open_turn(self, session: AsyncSession, incoming: Incoming) -> Turn:
         now = self._services.clock()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -52,6 +52,8 @@ class Services:
     default_language: str = "zh"
     bot_username: str = ""
     clock: Callable[[], datetime] = field(default=utc_now)
+    # How long a redelivered update's first delivery may still be sending its replies before they are resent.
+    resend_after: timedelta = timedelta(seconds=30)
 
 
 def loyalty_rules(settings: Settings) -> LoyaltyRules:
@@ -99,6 +101,7 @@ async def open_services(settings: Settings, *, nlu: Parser | None = None) -> Asy
             rules=loyalty_rules(settings),
             timezone=ZoneInfo(settings.care.timezone),
             default_language=settings.care.default_language,
+            resend_after=timedelta(seconds=settings.bot.resend_unsent_after_seconds),
         )
     finally:
         await parser.aclose()

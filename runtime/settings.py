@@ -77,6 +77,7 @@ class BotSettings(_Section):
     webhook_listen: str = Field("0.0.0.0", alias="WEBHOOK_LISTEN")
     webhook_port: int = Field(8443, alias="WEBHOOK_PORT", ge=1, le=65535)
     dialogue_ttl_seconds: int = Field(1800, alias="DIALOGUE_TTL_SECONDS", gt=0)
+    resend_unsent_after_seconds: float = Field(30, alias="RESEND_UNSENT_AFTER_SECONDS", gt=0, le=3600)
 
 
 class CareSettings(_Section):

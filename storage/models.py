@@ -308,12 +308,18 @@ class MessageLog(Base):
 
 class ProcessedUpdate(Base):
     """A Telegram update whose effects committed: written in the same transaction as those effects, so a
-    redelivery after the commit changes nothing and one before it (a crash) is processed again."""
+    redelivery after the commit changes nothing and one before it (a crash) is processed again.
+
+    `outcome` keeps the replies until they are sent (`answered_at`), so a redelivery of an update whose
+    replies were lost in a crash sends them then; it is cleared once sent (it may hold personal data).
+    """
 
     __tablename__ = "processed_updates"
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[Created]
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     __table_args__ = (Index("ix_processed_updates_processed_at", "processed_at"),)
 

@@ -56,6 +56,8 @@ class BotData:
         self.staff_desk: StaffDesk | None = None
         self.sender: Sender | None = None
         self.staff: StaffRelay | None = None
+        # Updates whose caller waits for the result (the webhook): update id -> succeeded so far.
+        self.awaited: dict[int, bool] = {}
 
 
 def _ready(value: T | None, name: str) -> T:
@@ -74,6 +76,11 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
     @property
     def pipeline(self) -> Pipeline:
         return _ready(self.bot_data.pipeline, "pipeline")
+
+    def report_unfinished(self, update_id: int | None) -> None:
+        """The update's effects are committed but its replies are not sent: a waiting webhook answers 500."""
+        if update_id in self.bot_data.awaited:
+            self.bot_data.awaited[update_id] = False
 
     @property
     def staff_desk(self) -> StaffDesk:
@@ -139,12 +146,24 @@ async def on_error(update: object, context: BotContext) -> None:
     update_id = update.update_id if isinstance(update, Update) else None
     failure = error.__cause__ if isinstance(error, TurnFailed) and error.__cause__ is not None else error
     log_unexpected(logger, failure, what=f"update {update_id}")
+    context.report_unfinished(update_id)
     if isinstance(error, TurnFailed) and isinstance(update, Update) and update.effective_chat is not None:
         message = update.effective_message
         thread_id = message.message_thread_id if message is not None and message.is_topic_message else None
         await send_outgoing(
             context.sender, update.effective_chat.id, render_replies((error.apology,)), message_thread_id=thread_id
         )
+
+
+async def process_and_report(application: BotApplication, update: Update) -> bool:
+    """Process one update now, in its chat's order, and say whether it went through without an error."""
+    awaited = application.bot_data.awaited
+    awaited[update.update_id] = True
+    try:
+        await application.update_processor.process_update(update, application.process_update(update))
+        return awaited[update.update_id]
+    finally:
+        del awaited[update.update_id]
 
 
 async def check_health(application: BotApplication) -> dict[str, bool]:
@@ -214,7 +233,8 @@ async def serve_webhook(
     """
     bot_settings = settings.bot
     web = create_webhook_app(
-        application,
+        application.bot,
+        process=lambda update: process_and_report(application, update),
         secret_token=bot_settings.webhook_secret,
         health=lambda: check_health(application),
         path=webhook_path(bot_settings.webhook_url),

@@ -68,8 +68,17 @@ async def on_staff_message(update: Update, context: BotContext) -> None:
 
 async def _converse(incoming: Incoming, context: BotContext) -> None:
     outcome = await context.pipeline.handle(incoming)
-    await send_outgoing(context.sender, incoming.chat_id, render_replies(outcome.replies))
+    if outcome.in_flight:  # a repeat while the first delivery may still be sending: ask for it again later
+        context.report_unfinished(incoming.update_id)
+        return
+    results = await send_outgoing(context.sender, incoming.chat_id, render_replies(outcome.replies))
     await context.staff.deliver(outcome.staff_notices)
+    if incoming.update_id is None or (outcome.repeated and not outcome.replies):
+        return
+    if all(result.ok or result.blocked for result in results):
+        await context.pipeline.mark_answered(incoming.update_id)
+    else:  # not sent even after retries: the redelivery sends the stored replies
+        context.report_unfinished(incoming.update_id)
 
 
 def incoming_from_update(update: Update) -> Incoming | None:

@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
 from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
 from actions.customers import mark_blocked
@@ -71,6 +71,11 @@ def retry_after_seconds(error: RetryAfter) -> float:
         warnings.simplefilter("ignore", PTBDeprecationWarning)
         value = error.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def network_backoff_seconds(attempt: int) -> float:
+    """0.5 s, 1 s, 2 s, … capped at 8 s: bounded waits before sending again after a failed connection."""
+    return float(min(0.5 * 2 ** (attempt - 1), 8.0))
 
 
 class Sender:
@@ -151,9 +156,15 @@ class Sender:
             except BadRequest as error:
                 logger.error("Bot API refused a request to chat %s: %s", chat_id, _describe(error))
                 return SendResult(error="bad_request")
-            except NetworkError as error:
-                logger.warning("network error sending to chat %s: %s", chat_id, type(error).__name__)
-                return SendResult(error="network")
+            except TimedOut:
+                # The request may have reached Telegram (no idempotency key exists): never sent twice.
+                logger.warning("timed out sending to chat %s; not retried (Telegram may have it)", chat_id)
+                return SendResult(error="timed_out")
+            except NetworkError as error:  # the request never reached Telegram: safe to send again
+                if attempt == self._max_attempts:
+                    logger.warning("network error sending to chat %s: %s; giving up", chat_id, type(error).__name__)
+                    return SendResult(error="network")
+                await self._sleep(network_backoff_seconds(attempt))
             except TelegramError as error:
                 logger.error("Telegram error sending to chat %s: %s", chat_id, type(error).__name__)
                 return SendResult(error="telegram")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -13,6 +15,7 @@ from nlu.client import NluResult
 from runtime.services import Services
 from storage.engine import SessionFactory
 from storage.models import Customer, MessageLog, ProcessedUpdate
+from tests.bot.conftest import NOW
 from tests.support.fake_nlu import ScriptedNlu
 
 UNSUBSCRIBE = "别再给我发促销了"
@@ -78,3 +81,25 @@ async def test_two_deliveries_at_once_have_one_effect(
     outcomes = await asyncio.gather(*(pipeline.handle(message(503)) for _ in range(4)))
     assert sorted(outcome.repeated for outcome in outcomes) == [False, True, True, True]
     assert await effects(shop, 503) == (1, 1, False)
+
+
+async def test_replies_lost_in_a_crash_after_the_commit_are_sent_by_the_redelivery(
+    pipeline: Pipeline, services: Services, nlu: ScriptedNlu, shop: SessionFactory
+) -> None:
+    nlu.say(UNSUBSCRIBE, "unsubscribe")
+    first = await pipeline.handle(message(504))  # committed; the process dies before sending the replies
+    soon = await pipeline.handle(message(504))
+    assert soon.in_flight and not soon.replies  # the first delivery may still be sending: not twice
+
+    later = replace(services, clock=lambda: NOW + services.resend_after + timedelta(seconds=1))
+    resent = await Pipeline(later).handle(message(504))
+    assert resent.repeated and [reply.text for reply in resent.replies] == [reply.text for reply in first.replies]
+    assert resent.replies[0].buttons == first.replies[0].buttons
+    assert await effects(shop, 504) == (1, 1, False)  # sent again, done once
+
+    await pipeline.mark_answered(504)
+    answered = await Pipeline(later).handle(message(504))
+    assert answered.repeated and not answered.replies and not answered.in_flight
+    async with shop() as session:
+        claim = await session.get(ProcessedUpdate, 504)
+        assert claim is not None and claim.outcome is None  # the stored replies are forgotten once sent

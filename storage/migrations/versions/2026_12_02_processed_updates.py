@@ -23,6 +23,8 @@ def upgrade() -> None:
         "processed_updates",
         sa.Column("update_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("processed_at", storage.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("outcome", sa.JSON(), nullable=True),
+        sa.Column("answered_at", storage.base.UtcDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("update_id", name=op.f("pk_processed_updates")),
     )
     with op.batch_alter_table("processed_updates", schema=None) as batch_op:

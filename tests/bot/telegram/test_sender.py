@@ -9,7 +9,7 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy import select
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from actions.customers import find_or_create_by_telegram
 from bot.telegram.sender import Bucket, Sender, TelegramLimits
@@ -214,3 +214,46 @@ async def test_a_customer_who_blocked_the_bot_is_marked_not_raised(
     assert result.blocked
     async with session_factory() as session:
         assert await session.scalar(select(Customer.blocked_bot).where(Customer.id == customer.id)) is True
+
+
+async def test_a_failed_connection_is_retried_with_bounded_backoff(
+    redis: Redis, session_factory: SessionFactory
+) -> None:
+    clock = FakeClock()
+    sender = make_sender(redis, session_factory, clock)
+    attempts: list[float] = []
+
+    async def request() -> str:
+        attempts.append(clock.now)
+        if len(attempts) < 3:
+            raise NetworkError("connection refused")  # never reached Telegram
+        return "sent"
+
+    result = await sender.call(42, request)
+
+    assert result.ok and result.value == "sent"
+    assert clock.sleeps == [0.5, 1.0]
+
+
+async def test_network_errors_give_up_after_the_last_attempt(redis: Redis, session_factory: SessionFactory) -> None:
+    clock = FakeClock()
+    sender = make_sender(redis, session_factory, clock)
+
+    async def request() -> str:
+        raise NetworkError("connection reset")
+
+    result = await sender.call(42, request)
+    assert result.error == "network" and len(clock.sleeps) == 2
+
+
+async def test_a_timeout_is_not_sent_again(redis: Redis, session_factory: SessionFactory) -> None:
+    clock = FakeClock()
+    sender = make_sender(redis, session_factory, clock)
+    calls: list[int] = []
+
+    async def request() -> str:
+        calls.append(1)
+        raise TimedOut()  # Telegram may have received it: sending again could say it twice
+
+    result = await sender.call(42, request)
+    assert result.error == "timed_out" and calls == [1] and clock.sleeps == []

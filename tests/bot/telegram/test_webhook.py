@@ -1,16 +1,14 @@
-"""The webhook app: the secret token is checked, updates are queued, /healthz reports db and redis."""
+"""The webhook app: the secret token is checked, updates are processed before the answer, /healthz reports."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
-from telegram import Update
-from telegram.ext import Application
+from telegram import Bot, Update
 
-from bot.telegram.webhook import SECRET_HEADER, create_webhook_app, webhook_path
+from bot.telegram.webhook import MAX_BODY_BYTES, SECRET_HEADER, create_webhook_app, webhook_path
 
 SECRET = "s3cret-token_for-tests"
 UPDATE = {
@@ -33,9 +31,21 @@ class Health:
         return self.result
 
 
+class Processor:
+    """Stands in for the Application: records the updates and answers whether their effects committed."""
+
+    def __init__(self) -> None:
+        self.updates: list[Update] = []
+        self.succeeds = True
+
+    async def __call__(self, update: Update) -> bool:
+        self.updates.append(update)
+        return self.succeeds
+
+
 @pytest.fixture
-def application() -> Application[Any, Any, Any, Any, Any, Any]:
-    return Application.builder().token("1:fake").updater(None).build()
+def processor() -> Processor:
+    return Processor()
 
 
 @pytest.fixture
@@ -44,41 +54,52 @@ def health() -> Health:
 
 
 @pytest.fixture
-async def client(
-    application: Application[Any, Any, Any, Any, Any, Any], health: Health
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_webhook_app(application, secret_token=SECRET, health=health, path="/telegram")
+async def client(processor: Processor, health: Health) -> AsyncIterator[httpx.AsyncClient]:
+    bot = Bot("1:fake")
+    app = create_webhook_app(bot, process=processor, secret_token=SECRET, health=health, path="/telegram")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bot") as http:
         yield http
 
 
-async def test_update_with_the_secret_is_queued(
-    client: httpx.AsyncClient, application: Application[Any, Any, Any, Any, Any, Any]
-) -> None:
+async def test_an_update_is_answered_200_once_processed(client: httpx.AsyncClient, processor: Processor) -> None:
     response = await client.post("/telegram", json=UPDATE, headers={SECRET_HEADER: SECRET})
 
     assert response.status_code == 200
-    queued = application.update_queue.get_nowait()
-    assert isinstance(queued, Update) and queued.update_id == 7
+    assert [update.update_id for update in processor.updates] == [7]
+
+
+async def test_a_failed_update_is_answered_500_so_telegram_delivers_it_again(
+    client: httpx.AsyncClient, processor: Processor
+) -> None:
+    processor.succeeds = False
+    response = await client.post("/telegram", json=UPDATE, headers={SECRET_HEADER: SECRET})
+    assert response.status_code == 500
 
 
 @pytest.mark.parametrize("headers", [{}, {SECRET_HEADER: "wrong"}, {SECRET_HEADER: SECRET + "x"}])
 async def test_update_without_the_right_secret_is_refused(
-    client: httpx.AsyncClient, application: Application[Any, Any, Any, Any, Any, Any], headers: dict[str, str]
+    client: httpx.AsyncClient, processor: Processor, headers: dict[str, str]
 ) -> None:
     response = await client.post("/telegram", json=UPDATE, headers=headers)
 
     assert response.status_code == 403
-    assert application.update_queue.empty()
+    assert processor.updates == []
 
 
-async def test_malformed_update_is_refused(
-    client: httpx.AsyncClient, application: Application[Any, Any, Any, Any, Any, Any]
-) -> None:
-    response = await client.post("/telegram", content=b"{not json", headers={SECRET_HEADER: SECRET})
+@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b'"text"', b"{}"])
+async def test_malformed_update_is_refused(client: httpx.AsyncClient, processor: Processor, body: bytes) -> None:
+    response = await client.post("/telegram", content=body, headers={SECRET_HEADER: SECRET})
 
     assert response.status_code == 400
-    assert application.update_queue.empty()
+    assert processor.updates == []
+
+
+async def test_a_body_over_one_megabyte_is_refused_unread(client: httpx.AsyncClient, processor: Processor) -> None:
+    padded = {**UPDATE, "padding": "x" * MAX_BODY_BYTES}
+    response = await client.post("/telegram", json=padded, headers={SECRET_HEADER: SECRET})
+
+    assert response.status_code == 413
+    assert processor.updates == []
 
 
 async def test_healthz_ok(client: httpx.AsyncClient) -> None:
