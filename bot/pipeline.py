@@ -83,6 +83,9 @@ class Pipeline:
                 outcome = Outcome(replies=tuple(replies), staff_notices=tuple(turn.notices), language=turn.language)
                 if update_id is not None:
                     await keep_outcome(session=session, update_id=update_id, outcome=outcome.to_record())
+            # After the commit: state saved before it would run ahead of a rolled-back update, and its
+            # redelivery would then skip the step (a confirmed redemption that never happened).
+            await self._services.dialogue.save(incoming.chat_id, turn.state)
             return outcome
         except Exception as error:
             apology = Reply(catalogue_text(language, "error.sorry"))
@@ -238,7 +241,6 @@ class Pipeline:
 
     async def _finish_turn(self, turn: Turn, replies: list[Reply], started: float) -> None:
         turn.state["language"] = turn.language
-        await self._services.dialogue.save(turn.incoming.chat_id, turn.state)
         latency_ms = int((time.perf_counter() - started) * 1000)
         incoming = turn.incoming
         await conversation_log.log_turn(
