@@ -23,7 +23,7 @@ from telegram.ext import Application, ApplicationBuilder, CallbackContext, Conte
 from bot.conversation import TurnFailed
 from bot.pipeline import Pipeline
 from bot.staff import StaffDesk
-from bot.telegram import handlers
+from bot.telegram import updates
 from bot.telegram.processing import PerChatUpdateProcessor
 from bot.telegram.rendering import render_replies, send_outgoing
 from bot.telegram.sender import Sender
@@ -133,7 +133,7 @@ def build_application(settings: Settings, *, services_factory: ServicesFactory =
         .post_shutdown(post_shutdown)
         .build()
     )
-    handlers.register(application, staff_group_id=staff_group_id)
+    updates.register(application, staff_group_id=staff_group_id)
     application.add_error_handler(on_error)
     return application
 
