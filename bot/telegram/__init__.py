@@ -1,1 +1,1 @@
-"""The Telegram transport: application, handlers, rendering, the outbound sender, staff relay, webhook."""
+"""The Telegram transport: application, update handlers, rendering, the outbound sender, staff relay, webhook."""
