@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.callbacks import Callback
 from bot.conversation import Reply
-from bot.flows import complaint, profile, rating, redeem
+from bot.flows import complaint, profile_edit, rating, redeem
 from bot.handlers import care, loyalty, menu, shop
 from bot.turn import Turn
 
@@ -19,7 +19,7 @@ async def _affirm_or_deny(turn: Turn) -> list[Reply]:
 
 
 async def _language(turn: Turn) -> list[Reply]:
-    return profile.language_buttons(turn)
+    return profile_edit.language_buttons(turn)
 
 
 INTENT_HANDLERS: dict[str, Handler] = {
@@ -39,7 +39,7 @@ INTENT_HANDLERS: dict[str, Handler] = {
     "return_refund": shop.return_refund,
     "faq": shop.faq_answer,
     "complaint": complaint.start,
-    "update_profile": profile.start,
+    "update_profile": profile_edit.start,
     "request_human": care.request_human,
     "feedback": care.feedback,
     "unsubscribe": care.unsubscribe,
@@ -65,8 +65,8 @@ COMMAND_HANDLERS: dict[str, Handler] = {
 BUTTON_HANDLERS: dict[str, ButtonHandler] = {
     "redeem": redeem.on_button,
     "complaint": complaint.on_button,
-    "profile": profile.on_button,
-    "lang": profile.set_language_from_button,
+    "profile": profile_edit.on_button,
+    "lang": profile_edit.set_language_from_button,
     "return": shop.start_return,
     "consent": care.consent_button,
     "erase": care.erase_button,
@@ -77,6 +77,6 @@ BUTTON_HANDLERS: dict[str, ButtonHandler] = {
 FLOW_TEXT_HANDLERS: dict[str, Callable[[Turn, str], Awaitable[list[Reply] | None]]] = {
     "redeem": redeem.on_text,
     "complaint": complaint.on_text,
-    "profile": profile.on_text,
+    "profile": profile_edit.on_text,
     "rating": rating.on_text,
 }

@@ -1,1 +1,1 @@
-"""Multi-step flows (complaint, redeem, profile, erase-me). State lives in Redis through `Turn.state`."""
+"""Multi-step flows (complaint, redeem, profile_edit, rating). State lives in Redis through `Turn.state`."""

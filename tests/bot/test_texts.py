@@ -7,7 +7,7 @@ import string
 from pathlib import Path
 
 from bot.flows.complaint import CATEGORIES
-from bot.flows.profile import FIELDS
+from bot.flows.profile_edit import FIELDS
 from bot.handlers.menu import INTENT_LABELS
 from bot.texts import CATALOGUES, text
 from storage.models import LEDGER_REASONS, ORDER_STATUSES
