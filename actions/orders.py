@@ -7,7 +7,7 @@ cancellation of a paid order takes back exactly the points it earned (as far as 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -16,13 +16,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actions.customers import get_customer
 from actions.errors import DomainError
 from actions.points import credit, debit
-from actions.rules import LoyaltyRules
+from actions.rules import MAX_POINTS, LoyaltyRules
 from actions.tiers import evaluate_upgrade
 from storage.models import ORDER_STATUSES, Customer, LedgerEntry, Order, Tier
 
+# Orders dated later than now by more than this are refused (the shop's clock may run a little ahead).
+CLOCK_SKEW = timedelta(minutes=5)
+MAX_AMOUNT = Decimal("9999999999.99")  # the orders.amount column: Numeric(12, 2)
+
 
 class InvalidOrder(DomainError):
-    """The order's values break a rule (unknown status, negative amount)."""
+    """One of the order's values breaks a rule; `field` names it (status, amount, currency, ordered_at)."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
 
 
 class OrderConflict(DomainError):
@@ -53,7 +62,8 @@ async def record_order(
     now: datetime,
 ) -> OrderOutcome:
     """Create or update one order and apply its points; see the module docstring for the rules."""
-    _check_values(amount=amount, status=status)
+    currency = currency.upper()
+    _check_values(rules=rules, amount=amount, currency=currency, ordered_at=ordered_at, status=status, now=now)
     existing = await session.scalar(select(Order).where(Order.source == source, Order.order_id == order_id))
     if existing is None:
         return await _create(
@@ -64,7 +74,7 @@ async def record_order(
                 order_id=order_id,
                 customer_id=customer_id,
                 amount=amount,
-                currency=currency.upper(),
+                currency=currency,
                 ordered_at=ordered_at,
                 status=status,
                 created_at=now,
@@ -114,11 +124,22 @@ def reversal_key(order: Order) -> str:
     return f"order-reversal:{order.source}:{order.order_id}"
 
 
-def _check_values(*, amount: Decimal, status: str) -> None:
+def _check_values(
+    *, rules: LoyaltyRules, amount: Decimal, currency: str, ordered_at: datetime, status: str, now: datetime
+) -> None:
     if status not in ORDER_STATUSES:
-        raise InvalidOrder(f"status must be one of {', '.join(ORDER_STATUSES)}")
+        raise InvalidOrder("status", f"must be one of {', '.join(ORDER_STATUSES)}")
     if not amount.is_finite() or amount < 0:
-        raise InvalidOrder("amount must be a non-negative number")
+        raise InvalidOrder("amount", "must be a non-negative number")
+    if amount > MAX_AMOUNT or amount != amount.quantize(Decimal("0.01")):
+        raise InvalidOrder("amount", f"expected at most {MAX_AMOUNT} with at most two decimals")
+    if currency not in rules.points_per_unit:
+        taken = ", ".join(sorted(rules.points_per_unit)) or "none"
+        raise InvalidOrder("currency", f"{currency} is not a currency the shop takes ({taken}; see [currencies])")
+    if ordered_at < rules.opened_at:
+        raise InvalidOrder("ordered_at", f"before the shop opened ({rules.opened_at.date().isoformat()})")
+    if ordered_at > now + CLOCK_SKEW:
+        raise InvalidOrder("ordered_at", "lies in the future")
 
 
 def _check_unchanged_facts(order: Order, *, customer_id: int, amount: Decimal) -> None:
@@ -148,9 +169,11 @@ async def _credit_order_points(
     """Points at the customer's tier before this order (an upgrade applies from the next order on)."""
     tier = await session.get(Tier, customer.tier_code)
     multiplier = tier.multiplier if tier is not None else Decimal(1)
-    points = rules.order_points(amount=Decimal(order.amount), multiplier=multiplier)
+    points = rules.order_points(amount=Decimal(order.amount), currency=order.currency, multiplier=multiplier)
     if points <= 0:
         return 0
+    if points > MAX_POINTS:
+        raise InvalidOrder("amount", f"would earn {points} points; one order earns at most {MAX_POINTS}")
     entry = await credit(
         session=session,
         customer_id=customer.id,

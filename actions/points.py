@@ -4,15 +4,19 @@ Every balance change is one append-only ledger row with a unique idempotency key
 it. The stored balance is changed by a conditional UPDATE on the customer row, which also serialises all
 writers of one customer's ledger (a row lock on PostgreSQL, the write lock on SQLite); only after it
 are the earnings' `remaining` counters consumed, first expiring first.
+
+Expired points are never shown or spent, whether or not the nightly expiry job has run: the balance
+shown leaves out earnings past their expiry, and every debit first expires the customer's due earnings
+(the same ledger rows the job would write, under the same lock).
 """
 
 from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -20,7 +24,7 @@ from sqlalchemy.orm.util import identity_key
 from actions.audit import record_audit
 from actions.customers import UnknownCustomer
 from actions.errors import DomainError
-from actions.rules import LoyaltyRules
+from actions.rules import MAX_POINTS, LoyaltyRules
 from storage.models import LEDGER_REASONS, Customer, LedgerEntry
 
 EARNING_REASONS = frozenset({"order", "birthday", "referral", "adjustment", "import"})
@@ -30,17 +34,34 @@ class InsufficientPoints(DomainError):
     """The balance does not cover the points asked for."""
 
     def __init__(self, *, needed: int, balance: int) -> None:
-        super().__init__(f"needs {needed} points, balance is {balance}")
+        super().__init__(f"not enough points: {needed} needed, the balance is {balance}")
         self.needed = needed
         self.balance = balance
 
 
 class InvalidAdjustment(DomainError):
-    """A staff adjustment without points or without a reason."""
+    """A staff adjustment without points, without a reason, or beyond the points limit."""
 
 
-async def balance(*, session: AsyncSession, customer_id: int) -> int:
-    """The customer's current points balance."""
+class PointsLimit(DomainError):
+    """More points than one ledger entry may move or one balance may hold (MAX_POINTS)."""
+
+
+async def balance(*, session: AsyncSession, customer_id: int, now: datetime | None = None) -> int:
+    """The points the customer can spend at `now` (default: the current time): earnings past their
+    expiry are left out even before the expiry job has written them off."""
+    stored = await _stored_balance(session, customer_id)
+    due = await session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.remaining), 0)).where(
+            LedgerEntry.customer_id == customer_id,
+            LedgerEntry.remaining > 0,
+            LedgerEntry.expires_at <= (now or datetime.now(UTC)),
+        )
+    )
+    return max(stored - int(due or 0), 0)
+
+
+async def _stored_balance(session: AsyncSession, customer_id: int) -> int:
     value = await session.scalar(select(Customer.points_balance).where(Customer.id == customer_id))
     if value is None:
         raise UnknownCustomer(str(customer_id))
@@ -101,11 +122,14 @@ async def credit(
         raise ValueError("credit needs a positive number of points")
     if reason not in EARNING_REASONS:
         raise ValueError(f"{reason!r} is not a reason to earn points")
+    if points > MAX_POINTS:
+        raise PointsLimit(f"{points} points at once; one entry moves at most {MAX_POINTS} points")
     if await _entry_with_key(session, idempotency_key) is not None:
         return None
     balance_after = await change_balance(session, customer_id, points)
     if balance_after is None:
-        raise UnknownCustomer(str(customer_id))
+        current = await _stored_balance(session, customer_id)
+        raise PointsLimit(f"a balance of {current} plus {points} points would pass the limit of {MAX_POINTS}")
     entry = append_entry(
         session,
         customer_id=customer_id,
@@ -149,12 +173,13 @@ async def debit(
         raise ValueError(f"{reason!r} is not a reason to take points")
     if await _entry_with_key(session, idempotency_key) is not None:
         return None
+    await expire_customer_points(session=session, customer_id=customer_id, now=now)
     if partial:
         current = await _locked_balance(session, customer_id)
         points = min(points, current)
     balance_after = await change_balance(session, customer_id, -points)
     if balance_after is None:
-        raise InsufficientPoints(needed=points, balance=await balance(session=session, customer_id=customer_id))
+        raise InsufficientPoints(needed=points, balance=await _stored_balance(session, customer_id))
     await consume_earnings(session, customer_id, points, first_from_entry_id=first_from_entry_id)
     entry = append_entry(
         session,
@@ -186,6 +211,8 @@ async def adjust(
     """A staff correction (positive or negative), recorded in the ledger and the audit log."""
     if points == 0:
         raise InvalidAdjustment("an adjustment needs a non-zero number of points")
+    if abs(points) > MAX_POINTS:
+        raise InvalidAdjustment(f"an adjustment moves at most {MAX_POINTS} points")
     if not reason_note.strip():
         raise InvalidAdjustment("an adjustment needs a reason")
     key = idempotency_key or f"adjust:{customer_id}:{secrets.token_hex(8)}"
@@ -252,6 +279,19 @@ async def expire_due_points(*, session: AsyncSession, now: datetime, limit: int 
     return count
 
 
+async def expire_customer_points(*, session: AsyncSession, customer_id: int, now: datetime) -> int:
+    """Expire one customer's earnings due by `now` (before spending: expired points are never spent)."""
+    due = await session.scalars(
+        select(LedgerEntry.id)
+        .where(LedgerEntry.customer_id == customer_id, LedgerEntry.remaining > 0, LedgerEntry.expires_at <= now)
+        .order_by(LedgerEntry.expires_at, LedgerEntry.id)
+    )
+    entry_ids = list(due)
+    for entry_id in entry_ids:
+        await _expire_earning(session, entry_id=entry_id, customer_id=customer_id, now=now)
+    return len(entry_ids)
+
+
 async def _expire_earning(session: AsyncSession, *, entry_id: int, customer_id: int, now: datetime) -> None:
     current = await _locked_balance(session, customer_id)  # lock first, then read `remaining`
     earning = await session.get(LedgerEntry, entry_id, populate_existing=True)
@@ -315,10 +355,14 @@ async def _entry_with_key(session: AsyncSession, key: str) -> LedgerEntry | None
 
 
 async def change_balance(session: AsyncSession, customer_id: int, delta: int) -> int | None:
-    """Add `delta` unless that makes the balance negative; the new balance, or None if refused/unknown."""
+    """Add `delta` unless the balance would leave 0..MAX_POINTS; the new balance, or None if refused/unknown."""
     statement = (
         update(Customer)
-        .where(Customer.id == customer_id, Customer.points_balance + delta >= 0)
+        .where(
+            Customer.id == customer_id,
+            Customer.points_balance + delta >= 0,
+            Customer.points_balance + delta <= MAX_POINTS,
+        )
         .values(points_balance=Customer.points_balance + delta)
         .returning(Customer.points_balance)
         .execution_options(synchronize_session=False)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.customers import get_customer
 from actions.orders import recent_orders
-from actions.points import expiring_soon
+from actions.points import balance, expiring_soon
 from actions.tickets import open_tickets
 from actions.tiers import MembershipStatus, membership_status
 from storage.models import MessageLog, Order, Ticket
@@ -161,7 +161,7 @@ async def customer_profile(
         blocked_bot=customer.blocked_bot,
         erased=customer.erased_at is not None,
         membership=await membership_status(session=session, customer_id=customer_id, now=now),
-        points=customer.points_balance,
+        points=await balance(session=session, customer_id=customer_id, now=now),
         expiring_points=await expiring_soon(
             session=session, customer_id=customer_id, now=now, within_days=expiring_within_days
         ),

@@ -15,7 +15,14 @@ from sqlalchemy.orm.util import identity_key
 
 from actions.customers import REFERRAL_ALPHABET
 from actions.errors import DomainError
-from actions.points import InsufficientPoints, append_entry, balance, change_balance, consume_earnings
+from actions.points import (
+    InsufficientPoints,
+    append_entry,
+    balance,
+    change_balance,
+    consume_earnings,
+    expire_customer_points,
+)
 from storage.models import Redemption, Reward
 
 
@@ -64,9 +71,10 @@ async def redeem(
     if reward.stock is not None and reward.stock <= 0:
         raise RewardOutOfStock(reward.code)
     cost = reward.cost_points
+    await expire_customer_points(session=session, customer_id=customer_id, now=now)
     balance_after = await change_balance(session, customer_id, -cost)
     if balance_after is None:
-        raise InsufficientPoints(needed=cost, balance=await balance(session=session, customer_id=customer_id))
+        raise InsufficientPoints(needed=cost, balance=await balance(session=session, customer_id=customer_id, now=now))
     if not await _take_from_stock(session, reward_id):
         await change_balance(session, customer_id, cost)  # undo inside this transaction: net no change
         raise RewardOutOfStock(reward.code)

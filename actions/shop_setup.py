@@ -1,16 +1,19 @@
-"""The shop's configuration (its tier ladder), validated and synced into the database idempotently.
+"""The shop's configuration (tier ladder, currencies, opening date), validated; the ladder is synced
+into the database idempotently.
 
 The ladder is reference data every customer needs (a new customer starts in the entry tier), so it
-comes from the shop's own file at start-up rather than from the demo data.
+comes from the shop's own file at start-up rather than from the demo data. The currencies (points per
+unit) and the opening date bound the orders the shop sends; the caller carries them to the loyalty rules.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,12 +35,24 @@ class TierRule(BaseModel):
     benefits_en: str = Field(default="", max_length=2000)
 
 
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+PointsPerUnit = Annotated[Decimal, Field(ge=0, le=10_000, max_digits=12, decimal_places=4, allow_inf_nan=False)]
+DEFAULT_OPENED_ON = date(2000, 1, 1)
+
+
+def _yuan_only() -> dict[str, Decimal]:
+    return {"CNY": Decimal(1)}
+
+
 class ShopRules(BaseModel):
-    """The shop's configuration file: a ladder with distinct codes and thresholds, starting at 0."""
+    """The shop's configuration file: a ladder with distinct codes and thresholds, starting at 0; the
+    currencies it takes with points per unit (default CNY = 1); the day it opened (older orders are typos)."""
 
     model_config = ConfigDict(extra="forbid")
 
     tiers: list[TierRule] = Field(min_length=1)
+    currencies: dict[CurrencyCode, PointsPerUnit] = Field(default_factory=_yuan_only, min_length=1)
+    opened_on: date = DEFAULT_OPENED_ON
 
     @model_validator(mode="after")
     def _one_ladder(self) -> ShopRules:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from actions.rules import LoyaltyRules
 from nlu.client import NluClient, NluResult
 from runtime.settings import Settings
-from runtime.shop_config import sync_shop_config
+from runtime.shop_config import load_shop_rules, sync_shop_config
 from storage import migrate
 from storage.engine import SessionFactory, create_engine, create_session_factory, is_sqlite
 from storage.redis_state import DialogueStore, connect_redis
@@ -57,13 +57,16 @@ class Services:
 
 
 def loyalty_rules(settings: Settings) -> LoyaltyRules:
-    """The loyalty rules the actions apply, from the care settings."""
+    """The loyalty rules the actions apply: the care settings, and the currencies (points per unit) and
+    opening day (midnight in the shop's time zone) of the shop's configuration file."""
     care = settings.care
+    shop = load_shop_rules(care.shop_config)
     return LoyaltyRules(
-        points_per_yuan=care.points_per_yuan,
+        points_per_unit=dict(shop.currencies),
         expiry_months=care.points_expiry_months,
         birthday_bonus=care.birthday_bonus_points,
         referral_bonus=care.referral_bonus_points,
+        opened_at=datetime.combine(shop.opened_on, time(), tzinfo=ZoneInfo(care.timezone)),
     )
 
 

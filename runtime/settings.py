@@ -7,7 +7,6 @@ behave the same.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -86,7 +85,8 @@ class CareSettings(_Section):
     default_language: str = Field("zh", alias="DEFAULT_LANGUAGE")
     quiet_hours: str = Field("21-9", alias="QUIET_HOURS")
     marketing_per_week: int = Field(2, alias="MARKETING_PER_WEEK", ge=0)
-    points_per_yuan: Decimal = Field(Decimal("1"), alias="POINTS_PER_YUAN", ge=0)
+    # Replaced by `[currencies]` in SHOP_CONFIG; refused so an old .env cannot silently earn at another rate.
+    retired_points_per_yuan: str | None = Field(None, alias="POINTS_PER_YUAN")
     points_expiry_months: int = Field(12, alias="POINTS_EXPIRY_MONTHS", ge=1)
     birthday_bonus_points: int = Field(100, alias="BIRTHDAY_BONUS_POINTS", ge=0)
     referral_bonus_points: int = Field(200, alias="REFERRAL_BONUS_POINTS", ge=0)
@@ -99,6 +99,12 @@ class CareSettings(_Section):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError("expected an IANA time zone such as Asia/Shanghai or Europe/London") from None
         return value
+
+    @field_validator("retired_points_per_yuan")
+    @classmethod
+    def _retired(cls, value: str | None) -> None:
+        if value is not None:
+            raise ValueError('replaced by [currencies] in SHOP_CONFIG (e.g. CNY = "1"): move the rate there')
 
     @field_validator("shop_config")
     @classmethod

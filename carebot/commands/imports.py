@@ -28,7 +28,7 @@ class _DryRun(Exception):
 def customers(ctx: typer.Context, file: Path = FILE, dry_run: bool = DRY_RUN) -> None:
     """Customers: external_id, name, phone, telegram_user_id, language, birthday, tags."""
     settings = settings_of(ctx)
-    report = _run_import(settings, file.read_bytes(), "customers", dry_run)
+    report = _run_import(settings, file, "customers", dry_run)
     _finish(report, dry_run)
 
 
@@ -36,24 +36,27 @@ def customers(ctx: typer.Context, file: Path = FILE, dry_run: bool = DRY_RUN) ->
 def orders(ctx: typer.Context, file: Path = FILE, dry_run: bool = DRY_RUN) -> None:
     """Orders: order_id, customer_external_id, amount, currency, ordered_at (ISO 8601), status."""
     settings = settings_of(ctx)
-    report = _run_import(settings, file.read_bytes(), "orders", dry_run)
+    report = _run_import(settings, file, "orders", dry_run)
     _finish(report, dry_run)
 
 
-def _run_import(settings: Settings, data: bytes, kind: str, dry_run: bool) -> ImportReport:
+def _run_import(settings: Settings, file: Path, kind: str, dry_run: bool) -> ImportReport:
+    """Stream the file through the import in one transaction (rolled back for a dry run)."""
+
     async def body() -> ImportReport:
         try:
             async with command_session(settings) as session:
-                if kind == "customers":
-                    report = await import_customers(session=session, data=data)
-                else:
-                    report = await import_orders(
-                        session=session,
-                        data=data,
-                        rules=loyalty_rules(settings),
-                        shop_timezone=ZoneInfo(settings.care.timezone),
-                        now=datetime.now(UTC),
-                    )
+                with file.open("rb") as source:
+                    if kind == "customers":
+                        report = await import_customers(session=session, file=source)
+                    else:
+                        report = await import_orders(
+                            session=session,
+                            file=source,
+                            rules=loyalty_rules(settings),
+                            shop_timezone=ZoneInfo(settings.care.timezone),
+                            now=datetime.now(UTC),
+                        )
                 if dry_run:
                     raise _DryRun(report)
                 return report

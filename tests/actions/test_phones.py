@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from io import BytesIO
 
 import pytest
 from sqlalchemy import select
@@ -68,7 +69,7 @@ async def test_set_birthday(session: AsyncSession) -> None:
 async def test_the_import_applies_the_same_rule(session: AsyncSession) -> None:
     await make_customer(session)  # loads the tier ladder
     data = b"external_id,phone\nP1,+86 138-0013-8001\nP2,1234567\nP3,+1234567890123456\n"
-    report = await import_customers(session=session, data=data)
+    report = await import_customers(session=session, file=BytesIO(data))
     assert report.created == 1
     assert [(item.line, item.reason.split(":")[0]) for item in report.rejected] == [(3, "phone"), (4, "phone")]
     assert "8 to 15 digits" in report.rejected[0].reason

@@ -19,6 +19,7 @@ from actions.orders import record_order
 from actions.points import (
     InsufficientPoints,
     InvalidAdjustment,
+    PointsLimit,
     adjust,
     balance,
     credit,
@@ -28,7 +29,7 @@ from actions.points import (
     history,
 )
 from actions.rewards import RewardOutOfStock, UnknownReward, redeem
-from actions.rules import add_months
+from actions.rules import MAX_POINTS, add_months
 from storage.engine import SessionFactory
 from storage.models import AuditLog, LedgerEntry, Order, Redemption, Reward
 from tests.support.loyalty import (
@@ -66,7 +67,7 @@ async def test_credit_is_applied_once_per_key(session: AsyncSession) -> None:
     assert again is None
     assert first.balance_after == 120 and first.remaining == 120
     assert first.expires_at == add_months(NOW, 12)
-    assert await balance(session=session, customer_id=customer.id) == 120
+    assert await balance(session=session, customer_id=customer.id, now=NOW) == 120
     assert customer.points_balance == 120  # the loaded object follows the UPDATE
 
 
@@ -177,9 +178,57 @@ async def test_only_unspent_points_expire(session: AsyncSession) -> None:
     customer = await make_customer(session)
     reward = await make_reward(session, cost=30)
     await _earn(session, customer.id, 100, "e", at=add_months(NOW, -12))
-    await redeem(session=session, customer_id=customer.id, reward_id=reward.id, idempotency_key="r", now=NOW)
+    before_expiry = NOW - timedelta(days=1)
+    await redeem(session=session, customer_id=customer.id, reward_id=reward.id, idempotency_key="r", now=before_expiry)
     await expire_due_points(session=session, now=NOW)
     assert await stored_balance(session, customer.id) == 0 == await ledger_sum(session, customer.id)
+    expiry = (await history(session=session, customer_id=customer.id, limit=1))[0]
+    assert (expiry.reason, expiry.delta) == ("expiry", -70)
+
+
+async def test_expired_points_are_neither_shown_nor_spent_before_the_expiry_job(session: AsyncSession) -> None:
+    customer = await make_customer(session)
+    await _earn(session, customer.id, 100, "old", at=add_months(NOW, -12))  # expires at NOW
+    await _earn(session, customer.id, 50, "new", at=NOW - timedelta(days=10))
+    assert await stored_balance(session, customer.id) == 150  # the job has not run
+    assert await balance(session=session, customer_id=customer.id, now=NOW) == 50
+    assert await balance(session=session, customer_id=customer.id, now=NOW - timedelta(seconds=1)) == 150
+
+    with pytest.raises(InsufficientPoints, match="60 needed, the balance is 50"):
+        await redeem(
+            session=session, customer_id=customer.id, reward_id=(await make_reward(session, cost=60)).id,
+            idempotency_key="too-much", now=NOW,
+        )  # fmt: skip
+    reward = await make_reward(session, code="CPN5", cost=30)
+    await redeem(session=session, customer_id=customer.id, reward_id=reward.id, idempotency_key="r", now=NOW)
+    reasons = [(entry.reason, entry.delta) for entry in await history(session=session, customer_id=customer.id)]
+    assert reasons[:2] == [("redemption", -30), ("expiry", -100)]
+    assert await stored_balance(session, customer.id) == 20 == await ledger_sum(session, customer.id)
+    assert await open_earnings_sum(session, customer.id) == 20
+    assert await expire_due_points(session=session, now=NOW) == 0  # the job finds nothing left to do
+
+
+async def test_a_staff_debit_cannot_take_expired_points(session: AsyncSession) -> None:
+    customer = await make_customer(session)
+    await _earn(session, customer.id, 100, "old", at=add_months(NOW, -12))
+    with pytest.raises(InsufficientPoints):
+        await adjust(
+            session=session, customer_id=customer.id, points=-10, reason_note="typo", actor="staff:1", now=NOW,
+            rules=RULES,
+        )  # fmt: skip
+
+
+async def test_points_stay_inside_their_columns(session: AsyncSession) -> None:
+    customer = await make_customer(session)
+    with pytest.raises(InvalidAdjustment, match="at most"):
+        await adjust(
+            session=session, customer_id=customer.id, points=MAX_POINTS + 1, reason_note="x", actor="staff:1",
+            now=NOW, rules=RULES,
+        )  # fmt: skip
+    await _earn(session, customer.id, MAX_POINTS, "full")
+    with pytest.raises(PointsLimit, match="limit"):
+        await _earn(session, customer.id, 1, "one-more")
+    assert await stored_balance(session, customer.id) == MAX_POINTS == await ledger_sum(session, customer.id)
 
 
 async def test_expiring_soon_sums_points_per_day(session: AsyncSession) -> None:

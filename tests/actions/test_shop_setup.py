@@ -40,6 +40,10 @@ def ladder(**changes: Any) -> dict[str, Any]:
         ({"tiers": [ladder()["tiers"][1]]}, "min_spend = 0"),
         ({"tiers": []}, "tiers"),
         ({"tierz": []}, "tierz"),
+        ({**ladder(), "currencies": {"usd": "7"}}, "currencies.usd"),
+        ({**ladder(), "currencies": {"USD": "-1"}}, "currencies.USD"),
+        ({**ladder(), "currencies": {}}, "currencies"),
+        ({**ladder(), "opened_on": "yesterday"}, "opened_on"),
     ],
 )
 def test_a_bad_ladder_is_refused_with_the_entry_named(data: dict[str, Any], message: str) -> None:

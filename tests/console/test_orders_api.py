@@ -86,6 +86,22 @@ async def test_validation_errors_name_the_fields(client: httpx.AsyncClient, sess
     assert await _balance(session_factory) == 0
 
 
+async def test_currency_date_and_size_are_bounded_by_field(
+    client: httpx.AsyncClient, session_factory: SessionFactory
+) -> None:
+    cases = {
+        "currency": {"currency": "USD"},  # RULES take only CNY: never counted as yuan
+        "ordered_at": {"ordered_at": "1999-12-31T10:00:00+08:00"},  # before the shop opened
+        "amount": {"amount": "9999999999.99"},  # fits the column, but earns more points than a balance holds
+    }
+    for field, change in cases.items():
+        response = await client.post("/api/orders", json={**ORDER, **change})
+        assert response.status_code == 422 and _fields(response) == [field], response.json()
+    skewed = await client.post("/api/orders", json={**ORDER, "ordered_at": "2026-11-23T08:03:00Z"})
+    assert skewed.status_code == 201  # a few minutes ahead of the clock (NOW is 08:00 UTC) is clock skew
+    assert await _balance(session_factory) == 2100
+
+
 async def test_conflicting_resend_is_409(client: httpx.AsyncClient) -> None:
     await client.post("/api/orders", json=ORDER)
     response = await client.post("/api/orders", json={**ORDER, "amount": "1.00"})

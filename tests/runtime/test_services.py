@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -31,4 +32,4 @@ async def test_postgresql_must_be_upgraded_first_and_the_error_says_how(tmp_path
                 pass
         await asyncio.to_thread(migrate.upgrade, url)  # alembic runs its own event loop
         async with open_services(settings) as services:
-            assert services.rules.points_per_yuan == settings.care.points_per_yuan
+            assert services.rules.points_per_unit == {"CNY": Decimal(1)}

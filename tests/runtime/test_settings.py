@@ -39,6 +39,7 @@ def test_postgres_url_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
         ("QUIET_HOURS", "late", "START-END"),
         ("NLU_CONFIDENCE_THRESHOLD", "2", "less than or equal to 1"),
         ("STAFF_GROUP_ID", "staff", "valid integer"),
+        ("POINTS_PER_YUAN", "2", "[currencies] in SHOP_CONFIG"),
     ],
 )
 def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, variable: str, value: str, hint: str) -> None:
