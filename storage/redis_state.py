@@ -62,6 +62,13 @@ end
 return 0
 """
 
+_RENEW_LOCK = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('pexpire', KEYS[1], ARGV[2])
+end
+return 0
+"""
+
 
 class LockNotAcquired(Exception):
     """Another process holds the lock."""
@@ -83,6 +90,14 @@ class DistributedLock:
     async def release(self, name: str, token: str) -> bool:
         released = await self._redis.eval(_RELEASE_LOCK, 1, f"{self._prefix}{name}", token)
         return bool(released)
+
+    async def renew(self, name: str, token: str, *, ttl_seconds: float) -> bool:
+        """Extend the lock to `ttl_seconds` from now if `token` still holds it; False when it was lost."""
+        renewed = await self._redis.eval(_RENEW_LOCK, 1, f"{self._prefix}{name}", token, int(ttl_seconds * 1000))
+        return bool(renewed)
+
+    async def is_held(self, name: str) -> bool:
+        return bool(await self._redis.exists(f"{self._prefix}{name}"))
 
     @asynccontextmanager
     async def hold(self, name: str, *, ttl_seconds: float) -> AsyncIterator[None]:
