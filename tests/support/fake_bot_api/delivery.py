@@ -42,6 +42,8 @@ class Delivery:
     def __init__(self) -> None:
         self.webhook: Webhook | None = None
         self.deliveries: list[WebhookDelivery] = []
+        self.in_flight = 0  # webhook POSTs sent and not yet answered
+        self._in_flight_changed = asyncio.Condition()
         self._pending: list[_Pending] = []
         self._changed = asyncio.Condition()
         self._closing = False
@@ -59,6 +61,40 @@ class Delivery:
         async with self._changed:
             self._changed.notify_all()
         return None
+
+    async def push_until_accepted(
+        self, update: JSON, *, first_wait: float = 0.1, max_wait: float = 1.0, give_up_after: float = 60.0
+    ) -> int:
+        """Deliver to the webhook as Telegram does: again and again, waiting longer each time, until a 2xx.
+
+        A refused connection or one cut mid-request (the bot's process died) counts as a failed delivery.
+        """
+        deadline = asyncio.get_running_loop().time() + give_up_after
+        wait = first_wait
+        while True:
+            webhook = self.webhook
+            assert webhook is not None, "set a webhook first"
+            try:
+                status = await self._post(webhook.url, update, webhook.secret_token)
+            except httpx.TransportError:
+                status = 0
+                self.deliveries.append(WebhookDelivery(update, webhook.secret_token, status))
+            if 200 <= status < 300:
+                return status
+            if asyncio.get_running_loop().time() + wait > deadline:
+                raise TimeoutError(f"update {update['update_id']} was never accepted (last status {status})")
+            await asyncio.sleep(wait)  # Telegram's redelivery delay, not a wait for something to happen
+            wait = min(wait * 2, max_wait)
+
+    async def wait_in_flight(self, count: int, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+        """Return once at least `count` webhook POSTs are waiting for the bot's answer at the same time."""
+        async with asyncio.timeout(timeout), self._in_flight_changed:
+            await self._in_flight_changed.wait_for(lambda: self.in_flight >= count)
+
+    async def _count_in_flight(self, change: int) -> None:
+        async with self._in_flight_changed:
+            self.in_flight += change
+            self._in_flight_changed.notify_all()
 
     async def poll(self, *, offset: int, limit: int, wait: float) -> list[JSON]:
         """getUpdates: confirm updates below `offset`, wait up to `wait` seconds for one, return at most `limit`."""
@@ -100,6 +136,10 @@ class Delivery:
     async def _post(self, url: str, update: JSON, secret_token: str | None) -> int:
         assert self._client is not None, "start the FakeBotApi first"
         headers = {SECRET_HEADER: secret_token} if secret_token else {}
-        response = await self._client.post(url, json=update, headers=headers)
+        await self._count_in_flight(+1)
+        try:
+            response = await self._client.post(url, json=update, headers=headers)
+        finally:
+            await self._count_in_flight(-1)
         self.deliveries.append(WebhookDelivery(update, secret_token, response.status_code))
         return response.status_code

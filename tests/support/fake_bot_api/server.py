@@ -209,6 +209,10 @@ class FakeBotApi(UpdateBuilders):
         """
         return await self.delivery.push(update, secret_token=secret_token)
 
+    async def inject_until_accepted(self, update: JSON, *, give_up_after: float = 60.0) -> int:
+        """POST to the webhook until the bot answers 2xx, redelivering after failures as Telegram does."""
+        return await self.delivery.push_until_accepted(update, give_up_after=give_up_after)
+
     async def inject_duplicate(self, update: JSON) -> int | None:
         """Deliver an update again with the same update_id, even if getUpdates already confirmed it."""
         return await self.delivery.push(update, forced=True)
