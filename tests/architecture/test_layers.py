@@ -32,14 +32,14 @@ FORBIDDEN_LIBRARIES: dict[str, set[str]] = {
 }
 
 
-def imports_of(path: Path) -> Iterator[tuple[int, str]]:
-    """(line, top-level module) of every absolute import in a file, including the ones inside functions."""
+def imports_of(path: Path, depth: int = 1) -> Iterator[tuple[int, str]]:
+    """(line, module cut to `depth` parts) of every absolute import in a file, including those inside functions."""
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                yield node.lineno, alias.name.split(".")[0]
+                yield node.lineno, ".".join(alias.name.split(".")[:depth])
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            yield node.lineno, node.module.split(".")[0]
+            yield node.lineno, ".".join(node.module.split(".")[:depth])
 
 
 def violations(package: str) -> list[str]:
@@ -73,3 +73,15 @@ def test_only_the_telegram_transport_imports_telegram() -> None:
         if module == "telegram"
     ]
     assert outside == []
+
+
+def test_flows_and_intent_handlers_do_not_import_each_other() -> None:
+    """Both may import bot.replies / bot.patterns; only the registration table (bot/intents.py) imports both."""
+    crossing = [
+        f"{path.relative_to(PROJECT_ROOT)}:{line}"
+        for folder, other in (("flows", "bot.handlers"), ("handlers", "bot.flows"))
+        for path in sorted((PROJECT_ROOT / "bot" / folder).rglob("*.py"))
+        for line, module in imports_of(path, depth=2)
+        if module == other
+    ]
+    assert crossing == []
