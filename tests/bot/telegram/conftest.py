@@ -22,9 +22,8 @@ EN_CUSTOMER = 910002  # Li Lei in the demo shop
 
 
 @pytest.fixture(autouse=True)
-def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Opt in to PTB's timedelta durations, as `carebot bot` does, so 429 handling raises no deprecation warning."""
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+def _timedelta_durations(ptb_timedelta: None) -> None:
+    """Every Telegram test runs with PTB's timedelta durations, as `build_application` sets them."""
 
 
 @pytest.fixture
