@@ -97,7 +97,7 @@ async def find_customer(*, session: AsyncSession, key: str) -> Customer | None:
 async def get_customer(*, session: AsyncSession, customer_id: int) -> Customer:
     customer = await session.get(Customer, customer_id)
     if customer is None:
-        raise UnknownCustomer(str(customer_id))
+        raise UnknownCustomer(f"no customer with id {customer_id}")
     return customer
 
 

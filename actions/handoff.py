@@ -64,7 +64,7 @@ async def accept_handoff(*, session: AsyncSession, handoff_id: int, staff_name: 
     change nothing. `staff_name` is for the caller's messages; staff are not CRM rows here."""
     handoff = await session.get(Handoff, handoff_id)
     if handoff is None:
-        raise UnknownHandoff(str(handoff_id))
+        raise UnknownHandoff(f"no handoff #{handoff_id}")
     if handoff.status == "waiting":
         handoff.status, handoff.accepted_at = "active", now
         await session.flush()
@@ -75,7 +75,7 @@ async def close_handoff(*, session: AsyncSession, handoff_id: int, now: datetime
     """Close it (closing twice keeps the first closing time)."""
     handoff = await session.get(Handoff, handoff_id)
     if handoff is None:
-        raise UnknownHandoff(str(handoff_id))
+        raise UnknownHandoff(f"no handoff #{handoff_id}")
     if handoff.status != "closed":
         handoff.status, handoff.closed_at = "closed", now
         await session.flush()
@@ -88,9 +88,9 @@ async def rate_handoff(
     """The customer rates their own closed handoff, 1 to 5."""
     handoff = await session.get(Handoff, handoff_id)
     if handoff is None or handoff.customer_id != customer_id:
-        raise UnknownHandoff(str(handoff_id))
+        raise UnknownHandoff(f"no handoff #{handoff_id}")
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5 or handoff.status != "closed":
-        raise InvalidHandoffRating(str(rating))
+        raise InvalidHandoffRating(f"a rating is a whole number from 1 to 5, not {rating}")
     handoff.rating = rating
     await session.flush()
     return handoff

@@ -64,7 +64,7 @@ async def balance(*, session: AsyncSession, customer_id: int, now: datetime | No
 async def _stored_balance(session: AsyncSession, customer_id: int) -> int:
     value = await session.scalar(select(Customer.points_balance).where(Customer.id == customer_id))
     if value is None:
-        raise UnknownCustomer(str(customer_id))
+        raise UnknownCustomer(f"no customer with id {customer_id}")
     return value
 
 
@@ -384,7 +384,7 @@ async def _locked_balance(session: AsyncSession, customer_id: int) -> int:
     )
     current = (await session.execute(statement)).scalar_one_or_none()
     if current is None:
-        raise UnknownCustomer(str(customer_id))
+        raise UnknownCustomer(f"no customer with id {customer_id}")
     return current
 
 

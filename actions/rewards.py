@@ -67,9 +67,9 @@ async def redeem(
         return existing
     reward = await session.get(Reward, reward_id)
     if reward is None or not reward.active:
-        raise UnknownReward(str(reward_id))
+        raise UnknownReward(f"no active reward with id {reward_id}")
     if reward.stock is not None and reward.stock <= 0:
-        raise RewardOutOfStock(reward.code)
+        raise RewardOutOfStock(f"reward {reward.code} is out of stock")
     cost = reward.cost_points
     await expire_customer_points(session=session, customer_id=customer_id, now=now)
     balance_after = await change_balance(session, customer_id, -cost)
@@ -77,7 +77,7 @@ async def redeem(
         raise InsufficientPoints(needed=cost, balance=await balance(session=session, customer_id=customer_id, now=now))
     if not await _take_from_stock(session, reward_id):
         await change_balance(session, customer_id, cost)  # undo inside this transaction: net no change
-        raise RewardOutOfStock(reward.code)
+        raise RewardOutOfStock(f"reward {reward.code} is out of stock")
     await consume_earnings(session, customer_id, cost, first_from_entry_id=None)
     append_entry(
         session,

@@ -82,7 +82,7 @@ async def recompute_segments(
 def segment_members(segment: str) -> Select[int]:
     """Ids of the segment's customers, for broadcasts to join or stream (erased customers never)."""
     if segment not in SEGMENTS:
-        raise UnknownSegment(segment)
+        raise UnknownSegment(f"no segment named {segment!r}")
     return select(Customer.id).where(Customer.segment == segment, Customer.erased_at.is_(None)).order_by(Customer.id)
 
 

@@ -56,7 +56,7 @@ async def has_priority_service(session: AsyncSession, customer_id: int) -> bool:
     )
     row = (await session.execute(query)).first()
     if row is None:
-        raise UnknownCustomer(str(customer_id))
+        raise UnknownCustomer(f"no customer with id {customer_id}")
     return bool(row.priority_service)
 
 
@@ -140,14 +140,14 @@ async def rate_ticket(*, session: AsyncSession, customer_id: int, ticket_id: int
     """The customer rates their own resolved or closed ticket, 1 to 5 (rating again replaces it)."""
     ticket = await session.get(Ticket, ticket_id)
     if ticket is None or ticket.customer_id != customer_id:
-        raise UnknownTicket(str(ticket_id))
+        raise UnknownTicket(f"no ticket #{ticket_id}")
     if (
         isinstance(rating, bool)
         or not isinstance(rating, int)
         or not 1 <= rating <= 5
         or ticket.status not in ("resolved", "closed")
     ):
-        raise InvalidRating(str(rating))
+        raise InvalidRating(f"a rating is a whole number from 1 to 5, not {rating}")
     ticket.rating = rating
     await session.flush()
     return ticket

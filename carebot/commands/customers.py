@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import typer
 
 from actions.customers import find_customer, list_customers
 from actions.profile import customer_profile
+from carebot.commands.tickets import local_time
 from carebot.context import command_session, run, settings_of
 from storage.models import Customer
 
@@ -63,8 +65,53 @@ def show_command(
     if as_json:
         typer.echo(json.dumps(profile, ensure_ascii=False, indent=2, default=str))
         return
+    for line in _profile_lines(profile, ZoneInfo(settings.care.timezone)):
+        typer.echo(line)
+
+
+LISTS = ("expiring_points", "last_orders", "open_tickets", "last_turns")
+TIMES = ("created_at", "last_seen_at")
+
+
+def _profile_lines(profile: dict[str, Any], zone: ZoneInfo) -> list[str]:
+    """The record as `name: value` lines, then orders, tickets and turns as one readable row each."""
+    lines = []
     for name, value in profile.items():
-        typer.echo(f"{name:>18}: {value}")
+        if name in LISTS:
+            continue
+        shown = local_time(value, zone) if name in TIMES and value else value
+        lines.append(f"{name:>18}: {'-' if shown is None or shown == '' else shown}")
+    sections: list[tuple[str, list[str]]] = [
+        ("points expiring", [f"{row['date']}  {row['points']} points" for row in profile["expiring_points"]]),
+        (
+            "last orders",
+            [
+                f"{local_time(row['ordered_at'], zone)}  {row['order_id']:<14} {row['amount']:>10} {row['currency']}  "
+                f"{row['status']}{'  ' + row['shipping_status'] if row['shipping_status'] else ''}"
+                for row in profile["last_orders"]
+            ],
+        ),
+        (
+            "open tickets",
+            [
+                f"#{row['id']:<5} P{row['priority']} {row['status']:<12} {row['category']:<10} {row['severity']:<8} "
+                f"due {local_time(row['sla_due_at'], zone)}"
+                for row in profile["open_tickets"]
+            ],
+        ),
+        (
+            "last turns",
+            [
+                f"{local_time(row['at'], zone)}  {'customer' if row['direction'] == 'in' else 'bot':<8}  "
+                f"{row['text'][:80]}{'  [' + row['intent'] + ']' if row['intent'] else ''}"
+                for row in profile["last_turns"]
+            ],
+        ),
+    ]
+    for title, rows in sections:
+        lines.append(f"{title}:" + ("" if rows else " none"))
+        lines.extend(f"  {row}" for row in rows)
+    return lines
 
 
 def _summary(customer: Customer) -> dict[str, Any]:

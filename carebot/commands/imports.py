@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from actions.csv_rows import BadCsvFile
+from actions.errors import DomainError
 from actions.imports import ImportReport, import_customers, import_orders
 from carebot.context import command_session, run, settings_of
 from runtime.services import loyalty_rules
@@ -67,8 +68,11 @@ def _run_import(settings: Settings, file: Path, kind: str, dry_run: bool) -> Imp
     try:
         return run(body())
     except BadCsvFile as error:
-        typer.echo(f"error: {error}", err=True)
+        typer.echo(f"error: {file}: {error}", err=True)
         raise typer.Exit(2) from None
+    except DomainError as error:  # e.g. no tier ladder to place new customers in
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
 
 
 def _finish(report: ImportReport, dry_run: bool) -> None:

@@ -43,11 +43,11 @@ async def _customer_id(session: AsyncSession, key: str) -> int:
 
 
 def _run_domain(body: Any) -> Any:
-    """Run a command body; a business rule saying no is a one-line error, not a traceback."""
+    """Run a command body; a business rule saying no is a one-line error in words, not a traceback."""
     try:
         return run(body)
     except DomainError as error:
-        typer.echo(f"error: {type(error).__name__}: {error}", err=True)
+        typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
 
 

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 nlu_app = typer.Typer(help="The Rasa NLU model: train, serve, parse, evaluate.", no_args_is_help=True)
 
+EVAL_SUFFIXES = {".yml", ".yaml", ".tsv", ".txt"}
+EVAL_FORMATS = "expected Rasa NLU YAML (.yml, .yaml) or intent<TAB>text lines (.tsv, .txt)"
+
 
 def register(app: typer.Typer) -> None:
     app.add_typer(nlu_app, name="nlu")
@@ -132,6 +135,13 @@ def evaluate(
 
     project = _project()
     paths = list(files) if files else sorted(project.tests_dir.glob("*.yml"))
+    for path in paths:  # before training: a wrong file is one line, not a Rasa traceback minutes later
+        if path.suffix.lower() not in EVAL_SUFFIXES:
+            typer.echo(f"error: {path}: {path.suffix or 'no'} file type; {EVAL_FORMATS}", err=True)
+            raise typer.Exit(2)
+        if not path.is_file():
+            typer.echo(f"error: {path}: no such file; {EVAL_FORMATS}", err=True)
+            raise typer.Exit(2)
     try:
         if train_first:
             log = project.results_dir / "nlu_train.log"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -35,11 +37,20 @@ def list_command(
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
+    if not rows:
+        typer.echo(f"no {status} tickets" if status else "no tickets")
+        return
+    zone = ZoneInfo(settings.care.timezone)
     for row in rows:
         typer.echo(
             f"#{row['id']:<5} P{row['priority']} {row['status']:<12} {row['category']:<10} "
-            f"customer {row['customer_id']:<6} due {row['sla_due_at'][:16]}  {row['description'][:60]}"
+            f"customer {row['customer_id']:<6} due {local_time(row['sla_due_at'], zone)}  {row['description'][:60]}"
         )
+
+
+def local_time(iso: str, zone: ZoneInfo) -> str:
+    """An ISO 8601 instant as the shop reads it: `2026-11-24 16:00 CST` in the shop's time zone."""
+    return datetime.fromisoformat(iso).astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def _as_dict(ticket: Ticket) -> dict[str, Any]:

@@ -27,9 +27,11 @@ def _run(connection: Connection) -> None:
 
 async def _run_online() -> None:
     engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
-    async with engine.connect() as connection:
-        await connection.run_sync(_run)
-    await engine.dispose()
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(_run)
+    finally:  # also when Alembic refuses (an unknown revision): no connection is left to the collector
+        await engine.dispose()
 
 
 connection = config.attributes.get("connection")

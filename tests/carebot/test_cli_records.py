@@ -91,3 +91,45 @@ def test_seed_demo_twice_records_no_order_twice(cli: CliRunner) -> None:
     again = cli.invoke(app, ["seed-demo"])
     assert "0 new orders" in again.output
     assert _points(cli, "C1001") == before
+
+
+def test_show_prints_orders_tickets_and_turns_as_rows(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["customers", "show", "C1001"])
+    assert result.exit_code == 0, result.output
+    assert "{" not in result.stdout and "[" not in result.stdout  # no Python dicts or lists
+    lines = result.stdout.splitlines()
+    orders = lines.index("last orders:")
+    assert "CNY" in lines[orders + 1] and "CST" in lines[orders + 1]  # TIMEZONE defaults to Asia/Shanghai
+    assert any(line.startswith(("open tickets:", "last turns:")) for line in lines)
+
+
+def test_a_domain_error_is_worded_for_people(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["points", "adjust", "C1001", "-999999", "--reason", "typo"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: not enough points: 999999 needed, the balance is ")
+    assert "InsufficientPoints" not in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "not text"),
+        (b"external_id;name\nC9;Wang\n", "separated by semicolons"),
+    ],
+)
+def test_a_file_that_is_no_csv_is_one_line(cli: CliRunner, tmp_path: Path, content: bytes, expected: str) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_bytes(content)
+    result = cli.invoke(app, ["import", "customers", str(path)])
+    assert result.exit_code == 2
+    assert len(result.stderr.splitlines()) == 1
+    assert expected in result.stderr and "comma-separated" in result.stderr
+
+
+def test_an_oversized_field_is_a_numbered_line_not_an_abort(cli: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_bytes(b"external_id,name\nC9,Ann\nC10," + b"x" * 1024 * 1024 + b"\nC11,Bo\n")
+    result = cli.invoke(app, ["import", "customers", str(path)])
+    assert result.exit_code == 1
+    assert "2 created" in result.stdout
+    assert result.stderr.startswith("line 3: field too long")

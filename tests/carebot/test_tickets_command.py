@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from typer.testing import CliRunner
@@ -61,3 +63,17 @@ def test_unknown_status_is_refused(cli: CliRunner) -> None:
     result = cli.invoke(app, ["tickets", "list", "--status", "nonsense"])
     assert result.exit_code != 0
     assert "open" in result.output
+
+
+def test_times_are_shown_in_the_shops_time_zone(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = json.loads(cli.invoke(app, ["tickets", "list", "--json"]).stdout)
+    due = datetime.fromisoformat(rows[0]["sla_due_at"])
+    for zone in ("Asia/Shanghai", "Europe/London"):
+        monkeypatch.setenv("TIMEZONE", zone)
+        first = cli.invoke(app, ["tickets", "list"]).stdout.splitlines()[0]
+        assert f"due {due.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M %Z}" in first
+
+
+def test_an_empty_list_says_so(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["tickets", "list", "--status", "closed"])
+    assert result.exit_code == 0 and result.stdout == "no closed tickets\n"

@@ -1,0 +1,38 @@
+"""An operator's mistake on the command line is one line saying what is wrong and what is expected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from carebot.cli import app
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'ops.db'}")
+    monkeypatch.chdir(tmp_path)
+    return CliRunner()
+
+
+def test_an_unknown_revision_is_one_line(cli: CliRunner) -> None:
+    assert cli.invoke(app, ["db", "upgrade"]).exit_code == 0
+    result = cli.invoke(app, ["db", "downgrade", "nosuchrev"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "error: 'nosuchrev': Can't locate revision identified by 'nosuchrev' (expected head, base, a step such as "
+        "-1 or +1, or a revision id from storage/migrations/versions)"
+    ]
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_nlu_eval_of_a_csv_file_says_which_formats_it_reads(cli: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "utterances.csv"
+    path.write_text("intent,text\ngreet,hello\n", encoding="utf-8")
+    result = cli.invoke(app, ["nlu", "eval", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"error: {path}: .csv file type; expected Rasa NLU YAML (.yml, .yaml) or intent<TAB>text lines (.tsv, .txt)"
+    ]
