@@ -10,7 +10,7 @@ from datetime import datetime
 import typer
 
 from carebot.context import run, settings_of
-from jobs.scheduler import build_scheduler, loyalty_jobs, run_claimed
+from jobs.scheduler import Retry, build_scheduler, loyalty_jobs, run_claimed
 from runtime.services import Services, open_services
 from runtime.settings import Settings
 from storage.redis_state import DistributedLock
@@ -39,7 +39,10 @@ async def _run_jobs(services: Services, run_now: str) -> None:
         chosen = [job for job in jobs if job.name == run_now]
         if not chosen:
             raise typer.BadParameter(f"unknown job {run_now!r}; jobs: {', '.join(job.name for job in jobs)}")
-        await run_claimed(chosen[0], fire_time=datetime.now(timezone), lock=lock)
+        # One attempt: the operator is watching and gets the failure now, not after the backoff.
+        if not await run_claimed(chosen[0], fire_time=datetime.now(timezone), lock=lock, retry=Retry(attempts=1)):
+            typer.echo(f"error: job {run_now} failed (the log above says why)", err=True)
+            raise typer.Exit(1)
         return
     scheduler = build_scheduler(jobs, lock=lock, timezone=timezone)
     stop = asyncio.Event()

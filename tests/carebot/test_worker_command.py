@@ -1,0 +1,42 @@
+"""`carebot worker --run JOB`: one job now, once; a failure is an exit status and one line, not a retry loop."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from carebot.cli import app
+from carebot.commands import worker
+from jobs.scheduler import ScheduledJob
+from storage.engine import SessionFactory
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'worker.db'}")
+    monkeypatch.chdir(tmp_path)
+    return CliRunner()
+
+
+def test_run_one_job_now(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["worker", "--run", "recompute_segments"])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_failing_job_run_by_hand_fails_at_once(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    runs: list[datetime] = []
+
+    async def broken(now: datetime) -> None:
+        runs.append(now)
+        raise RuntimeError("database went away")
+
+    def jobs(session_factory: SessionFactory) -> list[ScheduledJob]:
+        return [ScheduledJob("broken", "0 4 * * *", broken)]
+
+    monkeypatch.setattr(worker, "loyalty_jobs", jobs)
+    result = cli.invoke(app, ["worker", "--run", "broken"])
+    assert result.exit_code == 1 and len(runs) == 1
+    assert result.stderr.endswith("error: job broken failed (the log above says why)\n")
