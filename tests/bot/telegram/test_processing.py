@@ -50,3 +50,26 @@ async def test_locks_are_released_when_idle() -> None:
     await processor.process_update(update(1, 5), nothing())
 
     assert processor._locks == {}
+
+
+async def test_a_flooding_chat_does_not_take_the_slots_of_other_chats() -> None:
+    processor = PerChatUpdateProcessor(2)  # two updates processed at a time
+    release_flood = asyncio.Event()
+    done: list[str] = []
+
+    async def flood_message(number: int) -> None:
+        await release_flood.wait()
+        done.append(f"flood{number}")
+
+    async def other_customer(chat: int) -> None:
+        done.append(f"chat{chat}")
+
+    async with processor:
+        flood = [asyncio.create_task(processor.process_update(update(n, 1), flood_message(n))) for n in range(50)]
+        # With 49 flood messages queued behind the first, other customers still get the free slot.
+        await asyncio.gather(*(processor.process_update(update(100 + c, c), other_customer(c)) for c in range(2, 12)))
+        assert done == [f"chat{c}" for c in range(2, 12)]
+        release_flood.set()
+        await asyncio.gather(*flood)
+
+    assert done[10:] == [f"flood{n}" for n in range(50)]  # the flood still runs in its own order
