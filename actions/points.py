@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,15 +47,15 @@ class PointsLimit(DomainError):
     """More points than one ledger entry may move or one balance may hold (MAX_POINTS)."""
 
 
-async def balance(*, session: AsyncSession, customer_id: int, now: datetime | None = None) -> int:
-    """The points the customer can spend at `now` (default: the current time): earnings past their
-    expiry are left out even before the expiry job has written them off."""
+async def balance(*, session: AsyncSession, customer_id: int, now: datetime) -> int:
+    """The points the customer can spend at `now`: earnings past their expiry are left out even before
+    the expiry job has written them off."""
     stored = await _stored_balance(session, customer_id)
     due = await session.scalar(
         select(func.coalesce(func.sum(LedgerEntry.remaining), 0)).where(
             LedgerEntry.customer_id == customer_id,
             LedgerEntry.remaining > 0,
-            LedgerEntry.expires_at <= (now or datetime.now(UTC)),
+            LedgerEntry.expires_at <= now,
         )
     )
     return max(stored - int(due or 0), 0)

@@ -47,9 +47,9 @@ async def active_rewards(*, session: AsyncSession) -> list[Reward]:
     return list((await session.scalars(_offered())).all())
 
 
-async def affordable_rewards(*, session: AsyncSession, customer_id: int) -> list[Reward]:
-    """Active rewards in stock that the customer's balance covers, cheapest first."""
-    points = await balance(session=session, customer_id=customer_id)
+async def affordable_rewards(*, session: AsyncSession, customer_id: int, now: datetime) -> list[Reward]:
+    """Active rewards in stock that the customer's balance at `now` covers, cheapest first."""
+    points = await balance(session=session, customer_id=customer_id, now=now)
     return list((await session.scalars(_offered().where(Reward.cost_points <= points))).all())
 
 

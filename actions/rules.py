@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Mapping
-from dataclasses import InitVar, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_FLOOR, Decimal
 
@@ -31,12 +31,6 @@ class LoyaltyRules:
     birthday_bonus: int = 100
     referral_bonus: int = 200
     opened_at: datetime = DEFAULT_OPENED_AT
-    # Accepted until tests/support/loyalty.py and tests/bot/conftest.py stop passing it: the CNY rate.
-    points_per_yuan: InitVar[Decimal | None] = None
-
-    def __post_init__(self, points_per_yuan: Decimal | None) -> None:
-        if points_per_yuan is not None:
-            object.__setattr__(self, "points_per_unit", {**self.points_per_unit, "CNY": points_per_yuan})
 
     def order_points(self, *, amount: Decimal, currency: str, multiplier: Decimal) -> int:
         """Points for an order: amount × the currency's rate × tier multiplier, rounded down to whole points."""

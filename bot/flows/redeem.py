@@ -41,7 +41,10 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
 async def _picked(turn: Turn, reward_part: str) -> list[Reply]:
     if not reward_part.isdigit():
         return stale_button(turn)
-    affordable = {r.id: r for r in await rewards.affordable_rewards(session=turn.session, customer_id=turn.customer.id)}
+    affordable = {
+        r.id: r
+        for r in await rewards.affordable_rewards(session=turn.session, customer_id=turn.customer.id, now=turn.now)
+    }
     reward = affordable.get(int(reward_part))
     if reward is None:
         turn.end_flow()
@@ -66,5 +69,5 @@ async def _confirmed(turn: Turn) -> list[Reply]:
         return [turn.reply("redeem.not_enough_now")]
     except (UnknownReward, RewardOutOfStock):
         return [turn.reply("redeem.unavailable")]
-    balance = await points.balance(session=turn.session, customer_id=turn.customer.id)
+    balance = await points.balance(session=turn.session, customer_id=turn.customer.id, now=turn.now)
     return [turn.reply("redeem.done", code=redemption.code, points=redemption.points, balance=balance)]

@@ -10,7 +10,7 @@ HISTORY_LENGTH = 8
 
 
 async def check_points(turn: Turn) -> list[Reply]:
-    balance = await points.balance(session=turn.session, customer_id=turn.customer.id)
+    balance = await points.balance(session=turn.session, customer_id=turn.customer.id, now=turn.now)
     local_now = turn.now.astimezone(turn.services.timezone)
     expiring = await points.expiring_soon(session=turn.session, customer_id=turn.customer.id, now=local_now)
     replies = [turn.reply("points.balance", balance=balance)]
@@ -57,8 +57,8 @@ async def membership_info(turn: Turn) -> list[Reply]:
 
 async def start_redeem(turn: Turn) -> list[Reply]:
     """Offer the rewards the balance covers, one button each."""
-    balance = await points.balance(session=turn.session, customer_id=turn.customer.id)
-    affordable = await rewards.affordable_rewards(session=turn.session, customer_id=turn.customer.id)
+    balance = await points.balance(session=turn.session, customer_id=turn.customer.id, now=turn.now)
+    affordable = await rewards.affordable_rewards(session=turn.session, customer_id=turn.customer.id, now=turn.now)
     if not affordable:
         offered = await rewards.active_rewards(session=turn.session)
         cheapest = min((reward.cost_points for reward in offered), default=None)

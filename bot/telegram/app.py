@@ -28,6 +28,7 @@ from bot.telegram.processing import PerChatUpdateProcessor
 from bot.telegram.rendering import render_replies, send_outgoing
 from bot.telegram.sender import Sender
 from bot.telegram.staff import StaffRelay
+from bot.telegram.staff_queue import StaffNoticeQueue
 from bot.telegram.webhook import create_webhook_app, webhook_path, webhook_server
 from runtime.logs import log_unexpected
 from runtime.services import Services, open_services
@@ -56,6 +57,7 @@ class BotData:
         self.staff_desk: StaffDesk | None = None
         self.sender: Sender | None = None
         self.staff: StaffRelay | None = None
+        self.staff_queue: StaffNoticeQueue | None = None
         # Updates whose caller waits for the result (the webhook): update id -> succeeded so far.
         self.awaited: dict[int, bool] = {}
 
@@ -81,6 +83,10 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         """The update's effects are committed but its replies are not sent: a waiting webhook answers 500."""
         if update_id in self.bot_data.awaited:
             self.bot_data.awaited[update_id] = False
+
+    @property
+    def staff_queue(self) -> StaffNoticeQueue:
+        return _ready(self.bot_data.staff_queue, "staff notice queue")
 
     @property
     def staff_desk(self) -> StaffDesk:
@@ -115,11 +121,18 @@ def build_application(settings: Settings, *, services_factory: ServicesFactory =
             application.bot, limiter=RateLimiter(services.redis), session_factory=services.session_factory
         )
         data.staff = StaffRelay(data.sender, desk=data.staff_desk, staff_group_id=staff_group_id)
+        data.staff_queue = StaffNoticeQueue(data.staff.deliver)
+        data.staff_queue.start()
+
+    async def post_stop(application: BotApplication) -> None:
+        # Still able to send here (shutdown comes next): post what staff notices are queued.
+        if application.bot_data.staff_queue is not None:
+            await application.bot_data.staff_queue.aclose()
 
     async def post_shutdown(application: BotApplication) -> None:
         data = application.bot_data
         await data.resources.aclose()
-        data.services = data.pipeline = data.staff_desk = data.sender = data.staff = None
+        data.services = data.pipeline = data.staff_desk = data.sender = data.staff = data.staff_queue = None
 
     context_types = ContextTypes(context=BotContext, bot_data=BotData)
     application: BotApplication = (
@@ -130,6 +143,7 @@ def build_application(settings: Settings, *, services_factory: ServicesFactory =
         .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .job_queue(None)
         .post_init(post_init)
+        .post_stop(post_stop)
         .post_shutdown(post_shutdown)
         .build()
     )

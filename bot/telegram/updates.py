@@ -72,7 +72,7 @@ async def _converse(incoming: Incoming, context: BotContext) -> None:
         context.report_unfinished(incoming.update_id)
         return
     results = await send_outgoing(context.sender, incoming.chat_id, render_replies(outcome.replies))
-    await context.staff.deliver(outcome.staff_notices)
+    context.staff_queue.put(outcome.staff_notices)  # posted by a background task: never waits for the group
     if incoming.update_id is None or (outcome.repeated and not outcome.replies):
         return
     if all(result.ok or result.blocked for result in results):

@@ -61,7 +61,7 @@ def points_show(ctx: typer.Context, customer: str = CUSTOMER, limit: int = typer
             customer_id = await _customer_id(session, customer)
             status = await membership_status(session=session, customer_id=customer_id, now=datetime.now(UTC))
             entries = await history(session=session, customer_id=customer_id, limit=limit)
-            points = await balance(session=session, customer_id=customer_id)
+            points = await balance(session=session, customer_id=customer_id, now=datetime.now(UTC))
             typer.echo(f"customer {customer_id}: {points} points, tier {status.tier.code}")
             for entry in entries:
                 typer.echo(

@@ -18,7 +18,7 @@ from actions.rules import LoyaltyRules
 from storage.models import Customer, LedgerEntry, Order
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
-RULES = LoyaltyRules(points_per_yuan=Decimal(1), expiry_months=12, birthday_bonus=100, referral_bonus=200)
+RULES = LoyaltyRules(expiry_months=12, birthday_bonus=100, referral_bonus=200)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 CUSTOMERS = b"""name,external_id,phone,telegram_user_id,language,birthday,tags,extra

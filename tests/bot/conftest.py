@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
 from itertools import count
 from zoneinfo import ZoneInfo
 
@@ -52,7 +51,7 @@ async def services(
         redis=redis,
         dialogue=DialogueStore(redis, ttl_seconds=600),
         nlu=nlu,
-        rules=LoyaltyRules(points_per_yuan=Decimal(1)),
+        rules=LoyaltyRules(),
         timezone=ZoneInfo("Asia/Shanghai"),
         default_language="zh",
         clock=lambda: NOW,

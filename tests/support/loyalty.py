@@ -13,7 +13,7 @@ from actions.rules import LoyaltyRules
 from storage.models import Customer, LedgerEntry, Reward, Tier
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
-RULES = LoyaltyRules(points_per_yuan=Decimal(1), expiry_months=12, birthday_bonus=100, referral_bonus=200)
+RULES = LoyaltyRules(expiry_months=12, birthday_bonus=100, referral_bonus=200)
 LADDER = (
     ("basic", "普通会员", "Member", "0", "1.0", False),
     ("silver", "银卡会员", "Silver", "2000", "1.2", False),

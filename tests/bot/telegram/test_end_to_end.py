@@ -152,8 +152,11 @@ async def test_handoff_relays_to_the_staff_topic_and_back(
 
     question = {"zh": "我的快递三天没动了", "en": "My parcel has not moved for three days"}[language]
     assert await chat.say(question) == [], "the bot stays silent while staff have the chat"
-    in_topic = bot.api.sent_messages(STAFF_GROUP_ID)
-    assert any(m.get("message_thread_id") == thread_id and question in m["text"] for m in in_topic)
+    relayed = await bot.api.wait_for(  # posted by the staff queue, off the customer's update path
+        "sendMessage",
+        predicate=lambda call: call.params.get("chat_id") == STAFF_GROUP_ID and question in call.params["text"],
+    )
+    assert relayed[0].params.get("message_thread_id") == thread_id
 
     photo = bot.api.photo(user_id, caption="破了" if language == "zh" else "broken")
     assert await chat.send(photo) == [], "a photo goes to staff too, not to the bot"
