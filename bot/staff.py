@@ -1,27 +1,39 @@
 """The staff side of a conversation, transport-neutral: what a staff member's message in a customer's
 topic does (relay it to the customer, or `/close` the handoff and ask for a rating).
 
+Only active registered staff (`actions/staff.py`, `carebot staff add`) act; the customer sees their
+registered name. Anyone else in the staff group is told once that they are not registered, and nothing
+they write is relayed or changes a handoff.
+
 The Telegram staff relay (`bot/telegram/staff.py`) delivers what this returns; a staff reply reaches the
 customer in two hops: Telegram handler -> `StaffDesk.handle_message` -> the relay sends the result.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions import conversation_log, handoff
 from actions.customers import get_customer
+from actions.staff import active_staff_by_telegram_id
 from actions.updates import claim_update
 from bot.conversation import Incoming, Reply, StaffRelayResult, TurnFailed, clean_text
 from bot.flows import rating
 from bot.texts import text as catalogue_text
 from bot.turn import Turn
 from runtime.services import Services
-from storage.models import Customer
+from storage.models import Customer, Staff
 
-MAX_STAFF_NAME = 64
+logger = logging.getLogger(__name__)
+
+# Who was refused is kept in Redis for a day: the refusal is a courtesy, not a CRM fact, so it needs no
+# table for people who are not staff, and someone who keeps writing is reminded at most once a day.
+REFUSED_PREFIX = "carebot:staff-refused:"
+REFUSAL_MEMORY_SECONDS = 24 * 3600
 
 
 class StaffDesk:
@@ -36,9 +48,10 @@ class StaffDesk:
             await handoff.set_topic(session=session, customer_id=customer_id, topic_id=topic_id)
 
     async def handle_message(
-        self, *, topic_id: int, staff_name: str, text: str, update_id: int
+        self, *, topic_id: int, staff_user_id: int, text: str, update_id: int
     ) -> StaffRelayResult | None:
-        """A staff message in a customer's topic: what goes to the customer and to staff (None: a repeat).
+        """A message from Telegram user `staff_user_id` in a customer's topic: what goes to the customer and to
+        staff (None: a repeat). Someone who is not active staff gets a refusal the first time, then nothing.
 
         Raises `TurnFailed` (nothing committed) when something unexpected goes wrong.
         """
@@ -46,27 +59,46 @@ class StaffDesk:
             async with self._services.session_factory() as session, session.begin():
                 if not await claim_update(session=session, update_id=update_id, now=self._services.clock()):
                     return None
-                current = await handoff.handoff_for_topic(session=session, topic_id=topic_id)
-                if current is None:
-                    return self._to_staff_only("staff.no_open_chat")
-                customer = await get_customer(session=session, customer_id=current.customer_id)
-                now = self._services.clock()
-                body = clean_text(text)
-                if body.split("@", 1)[0] == "/close":
-                    return await self._close_handoff(session, customer, current.id, now)
-                if not body or body.startswith("/"):  # media, or a command meant for the bot: not for the customer
-                    return self._to_staff_only("staff.not_relayed")
-                return await self._relay(session, customer, current.id, staff_name=staff_name, body=body, now=now)
+                member = await active_staff_by_telegram_id(session=session, telegram_user_id=staff_user_id)
+                if member is not None:
+                    return await self._act(session, member, topic_id=topic_id, text=text)
         except Exception as error:
             raise TurnFailed(update_id=update_id, apology=self._staff_reply("staff.relay_failed")) from error
+        return await self._refuse(staff_user_id)
+
+    async def _act(self, session: AsyncSession, member: Staff, *, topic_id: int, text: str) -> StaffRelayResult:
+        current = await handoff.handoff_for_topic(session=session, topic_id=topic_id)
+        if current is None:
+            return self._to_staff_only("staff.no_open_chat")
+        customer = await get_customer(session=session, customer_id=current.customer_id)
+        now = self._services.clock()
+        body = clean_text(text)
+        if body.split("@", 1)[0] == "/close":
+            return await self._close_handoff(session, customer, current.id, now)
+        if not body or body.startswith("/"):  # media, or a command meant for the bot: not for the customer
+            return self._to_staff_only("staff.not_relayed")
+        return await self._relay(session, customer, current.id, staff_name=member.name, body=body, now=now)
+
+    async def _refuse(self, user_id: int) -> StaffRelayResult:
+        """Not registered (or removed): a polite refusal into the topic the first time in a day, then silence."""
+        try:
+            first = await self._services.redis.set(
+                f"{REFUSED_PREFIX}{user_id}", "1", nx=True, ex=REFUSAL_MEMORY_SECONDS
+            )
+        except RedisError as error:  # without the memory, telling again beats a silently dropped reply
+            logger.warning("staff refusal memory unavailable (%s)", type(error).__name__)
+            first = True
+        if not first:
+            return StaffRelayResult(customer_chat_id=None)
+        refusal = catalogue_text(self._services.default_language, "staff.not_registered", user_id=user_id)
+        return StaffRelayResult(customer_chat_id=None, staff_replies=(Reply(refusal),))
 
     async def _relay(
         self, session: AsyncSession, customer: Customer, handoff_id: int, *, staff_name: str, body: str, now: datetime
     ) -> StaffRelayResult:
         await handoff.accept_handoff(session=session, handoff_id=handoff_id, staff_name=staff_name, now=now)
         language = await self._language_of(customer)
-        name = clean_text(staff_name)[:MAX_STAFF_NAME]
-        reply = Reply(catalogue_text(language, "human.staff_says", name=name, text=body))
+        reply = Reply(catalogue_text(language, "human.staff_says", name=staff_name, text=body))
         await conversation_log.log_turn(
             session=session, customer_id=customer.id, direction="out", text=reply.text, handler="staff", now=now
         )

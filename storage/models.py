@@ -217,6 +217,9 @@ class Redemption(Base):
 
 
 class Staff(Base):
+    """A registered staff member. Only active staff with a Telegram user id act in the staff group; the name
+    is what customers see, unique so it names one person (removed staff are deactivated, never deleted)."""
+
     __tablename__ = "staff"
 
     id: Mapped[IntPk]
@@ -227,7 +230,10 @@ class Staff(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[Created]
 
-    __table_args__ = (CheckConstraint(_one_of("role", STAFF_ROLES), name="role_known"),)
+    __table_args__ = (
+        CheckConstraint(_one_of("role", STAFF_ROLES), name="role_known"),
+        UniqueConstraint("name", name="uq_staff_name"),
+    )
 
 
 class Ticket(Base):

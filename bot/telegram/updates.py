@@ -50,7 +50,8 @@ async def on_customer_button(update: Update, context: BotContext) -> None:
 
 
 async def on_staff_message(update: Update, context: BotContext) -> None:
-    """A staff message in a customer's topic is relayed to the customer (or closes the chat with /close)."""
+    """A message in a customer's topic goes to the desk with its sender's Telegram id: registered staff are
+    relayed to the customer (or close the chat with /close); anyone else is refused."""
     message = update.effective_message
     if message is None or message.message_thread_id is None or message.from_user is None:
         return
@@ -58,7 +59,7 @@ async def on_staff_message(update: Update, context: BotContext) -> None:
         return
     relay = await context.staff_desk.handle_message(
         topic_id=message.message_thread_id,
-        staff_name=message.from_user.full_name,
+        staff_user_id=message.from_user.id,
         text=message.text or message.caption or "",
         update_id=update.update_id,
     )

@@ -182,4 +182,7 @@ TEXTS: dict[str, str] = {
     "staff.ticket": "New ticket #{ticket} [{category}] P{priority}, reply due {due}\n"
     "{name} (#{customer}): {description}",
     "staff.not_relayed": "Not sent to the customer: only text is relayed, and commands other than /close are ignored.",
+    "staff.not_registered": "Sorry, only registered staff can answer customers here: your messages and commands "
+    "are not sent and change nothing. An admin can register you with: "
+    "carebot staff add NAME --role agent --telegram-id {user_id}",
 }

@@ -170,4 +170,6 @@ TEXTS: dict[str, str] = {
     "未结工单：{tickets} · 最后一条消息：{message}",
     "staff.ticket": "新工单 #{ticket} [{category}] P{priority}，回复期限 {due}\n{name}（#{customer}）：{description}",
     "staff.not_relayed": "未转给客户：目前只转发文字消息，除 /close 外的命令会被忽略。",
+    "staff.not_registered": "抱歉，只有已登记的客服人员才能在这里回复客户：您的消息和命令不会转发，也不会改变任何内容。"
+    "管理员可以这样登记您：carebot staff add 姓名 --role agent --telegram-id {user_id}",
 }

@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "worker",
     "chat",
     "tickets",
+    "staff",
     "console",
 ]
 

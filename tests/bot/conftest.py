@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from actions import points
 from actions.rules import LoyaltyRules
+from actions.staff import add_staff
 from bot.conversation import Button, Incoming, Outcome
 from bot.pipeline import Pipeline
 from bot.staff import StaffDesk
@@ -27,12 +28,14 @@ from tests.support.fake_nlu import ScriptedNlu
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 UPDATE_IDS = count(1000)
+AGENT = 880001  # Telegram user id of Amy, the registered agent of the small shop
 
 
 @pytest.fixture
 async def shop(session_factory: SessionFactory) -> SessionFactory:
     async with session_factory() as session, session.begin():
         await small_shop(session)
+        await add_staff(session=session, name="Amy", role="agent", telegram_user_id=AGENT, actor="test", now=NOW)
     return session_factory
 
 

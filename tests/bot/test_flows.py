@@ -15,7 +15,7 @@ from bot.pipeline import Pipeline
 from bot.staff import StaffDesk
 from storage.engine import SessionFactory
 from storage.models import Customer, Handoff, Redemption, Ticket
-from tests.bot.conftest import NOW, Chat, customer_of, give_points, text_of
+from tests.bot.conftest import AGENT, NOW, Chat, customer_of, give_points, text_of
 from tests.support.fake_nlu import ScriptedNlu
 
 
@@ -238,7 +238,7 @@ async def _closed_handoff(chat: Chat, staff_desk: StaffDesk, shop: SessionFactor
     await chat.command("human")
     customer = await customer_of(shop, 42)
     await staff_desk.set_topic(customer_id=customer.id, topic_id=501)
-    closed = await staff_desk.handle_message(topic_id=501, staff_name="Amy", text="/close", update_id=70001)
+    closed = await staff_desk.handle_message(topic_id=501, staff_user_id=AGENT, text="/close", update_id=70001)
     assert closed is not None and closed.closed and closed.customer_chat_id == 42
 
 
@@ -304,7 +304,7 @@ async def test_once_staff_answer_only_the_cancel_command_ends_the_chat(
     await chat.command("human")
     customer = await customer_of(shop, 42)
     await staff_desk.set_topic(customer_id=customer.id, topic_id=602)
-    await staff_desk.handle_message(topic_id=602, staff_name="Amy", text="您好", update_id=90001)
+    await staff_desk.handle_message(topic_id=602, staff_user_id=AGENT, text="您好", update_id=90001)
     relayed = await chat.say("取消")  # meant for the staff member ("cancel my order")
     assert not relayed.replies and relayed.staff_notices[0].text == "取消"
     left = await chat.command("cancel")

@@ -9,7 +9,7 @@ from bot.pipeline import Pipeline
 from bot.staff import StaffDesk
 from storage.engine import SessionFactory
 from storage.models import Customer, Handoff, MessageLog, Redemption, Ticket
-from tests.bot.conftest import NOW, Chat, customer_of, give_points, text_of
+from tests.bot.conftest import AGENT, NOW, Chat, customer_of, give_points, text_of
 from tests.support.fake_nlu import ScriptedNlu
 
 
@@ -145,9 +145,9 @@ async def test_handoff_relays_customer_messages_and_staff_replies(
     assert [(n.kind, n.text, n.topic_id) for n in relayed.staff_notices] == [("relay", "我的快递三天没动了", 77)]
     assert nlu.parsed == []  # the bot stays out of a staff chat
 
-    staff = await staff_desk.handle_message(topic_id=77, staff_name="Amy", text="马上查", update_id=9001)
+    staff = await staff_desk.handle_message(topic_id=77, staff_user_id=AGENT, text="马上查", update_id=9001)
     assert staff is not None and staff.customer_chat_id == 42 and "马上查" in staff.replies[0].text
-    closed = await staff_desk.handle_message(topic_id=77, staff_name="Amy", text="/close", update_id=9002)
+    closed = await staff_desk.handle_message(topic_id=77, staff_user_id=AGENT, text="/close", update_id=9002)
     assert closed is not None and closed.closed
     rating = closed.replies[-1].buttons[0][4].data
     async with shop() as session:

@@ -8,7 +8,7 @@ from bot.pipeline import Pipeline
 from bot.staff import StaffDesk
 from storage.engine import SessionFactory
 from storage.models import Handoff, MessageLog, Ticket
-from tests.bot.conftest import Chat, customer_of, text_of
+from tests.bot.conftest import AGENT, Chat, customer_of, text_of
 from tests.support.fake_nlu import ScriptedNlu
 
 
@@ -53,8 +53,10 @@ async def test_staff_replies_in_the_conversation_language_and_commands_stay_in_t
     await chat.command("human")
     customer = await customer_of(shop, 42)
     await staff_desk.set_topic(customer_id=customer.id, topic_id=700)
-    relayed = await staff_desk.handle_message(topic_id=700, staff_name="Amy", text="Hi, checking now", update_id=95001)
+    relayed = await staff_desk.handle_message(
+        topic_id=700, staff_user_id=AGENT, text="Hi, checking now", update_id=95001
+    )
     assert relayed is not None and relayed.replies[0].text == "Amy (staff): Hi, checking now"
     for number, text in ((95002, "/note vip customer"), (95003, "")):
-        kept = await staff_desk.handle_message(topic_id=700, staff_name="Amy", text=text, update_id=number)
+        kept = await staff_desk.handle_message(topic_id=700, staff_user_id=AGENT, text=text, update_id=number)
         assert kept is not None and kept.customer_chat_id is None and not kept.replies and kept.staff_replies

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from actions.demo import load_catalogue, seed_demo
+from actions.staff import add_staff
 from bot.telegram.app import BotApplication, build_application, running
 from nlu.local_server import free_port
 from runtime.services import loyalty_rules
@@ -19,6 +20,7 @@ from tests.support.fake_bot_api import FakeBotApi
 STAFF_GROUP_ID = -1001234567890
 ZH_CUSTOMER = 910001  # 王芳 in the demo shop, with orders and points
 EN_CUSTOMER = 910002  # Li Lei in the demo shop
+STAFF_AGENT = 777  # the Telegram user registered as the agent "Lily" by the `agent` fixture
 
 
 @pytest.fixture(autouse=True)
@@ -35,6 +37,21 @@ async def shop(session_factory: SessionFactory) -> SessionFactory:
             session=session, catalogue=load_catalogue(), rules=loyalty_rules(settings), now=datetime.now(UTC)
         )
     return session_factory
+
+
+@pytest.fixture
+async def agent(shop: SessionFactory) -> str:
+    """An agent registered in the shop (Telegram user STAFF_AGENT); the name customers see."""
+    async with shop() as session, session.begin():
+        await add_staff(
+            session=session,
+            name="Lily",
+            role="agent",
+            telegram_user_id=STAFF_AGENT,
+            actor="test",
+            now=datetime.now(UTC),
+        )
+    return "Lily"
 
 
 @pytest.fixture

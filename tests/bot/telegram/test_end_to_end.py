@@ -14,7 +14,7 @@ from bot.telegram.app import build_application, serve_webhook
 from runtime.settings import Settings
 from storage.engine import SessionFactory
 from storage.models import Customer, Handoff, LedgerEntry, Ticket
-from tests.bot.telegram.conftest import EN_CUSTOMER, STAFF_GROUP_ID, ZH_CUSTOMER, RunningBot
+from tests.bot.telegram.conftest import EN_CUSTOMER, STAFF_AGENT, STAFF_GROUP_ID, ZH_CUSTOMER, RunningBot
 from tests.bot.telegram.harness import UpdateTracker, button_data, texts
 from tests.support.fake_bot_api import FakeBotApi
 
@@ -137,13 +137,16 @@ async def test_an_unknown_product_is_answered_honestly(bot: RunningBot, user_id:
 
 @pytest.mark.parametrize(("user_id", "language"), LANGUAGES)
 async def test_handoff_relays_to_the_staff_topic_and_back(
-    bot: RunningBot, shop: SessionFactory, user_id: int, language: str
+    bot: RunningBot, shop: SessionFactory, agent: str, user_id: int, language: str
 ) -> None:
     chat = bot.customer(user_id, language)
     await chat.say("/human")
 
     topics = await bot.api.wait_for("createForumTopic")
     assert topics[0].params["chat_id"] == STAFF_GROUP_ID
+    await bot.api.wait_for(  # the handoff card is posted once its topic is recorded
+        "sendMessage", predicate=lambda call: call.params.get("chat_id") == STAFF_GROUP_ID
+    )
     customer = await customer_row(shop, user_id)
     async with shop() as session:
         handoff = await session.scalar(select(Handoff).where(Handoff.customer_id == customer.id))
@@ -167,12 +170,12 @@ async def test_handoff_relays_to_the_staff_topic_and_back(
     assert copies[0].params["message_thread_id"] == thread_id
 
     answer = {"zh": "已经帮您催了，明天送到", "en": "I chased the courier, it arrives tomorrow"}[language]
-    staff_update = bot.api.group_message(STAFF_GROUP_ID, thread_id, 777, answer)
+    staff_update = bot.api.group_message(STAFF_GROUP_ID, thread_id, STAFF_AGENT, answer)
     await bot.api.inject(staff_update)
     await bot.tracker.wait(staff_update["update_id"])
     assert any(answer in m["text"] for m in bot.api.sent_messages(user_id))
 
-    close = bot.api.group_message(STAFF_GROUP_ID, thread_id, 777, "/close")
+    close = bot.api.group_message(STAFF_GROUP_ID, thread_id, STAFF_AGENT, "/close")
     await bot.api.inject(close)
     await bot.tracker.wait(close["update_id"])
     async with shop() as session:

@@ -1,0 +1,74 @@
+"""`carebot staff add|list|remove`: register, list (table or JSON), deactivate; mistakes are one line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from carebot.cli import app
+from storage import migrate
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    url = f"sqlite:///{tmp_path / 'staff.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.chdir(tmp_path)
+    migrate.upgrade(url)
+    return CliRunner()
+
+
+def _listed(cli: CliRunner, *options: str) -> list[dict[str, object]]:
+    result = cli.invoke(app, ["staff", "list", "--json", *options])
+    assert result.exit_code == 0, result.output
+    rows: list[dict[str, object]] = json.loads(result.output)
+    return rows
+
+
+def test_add_list_remove(cli: CliRunner) -> None:
+    assert cli.invoke(app, ["staff", "list"]).stdout.startswith("no staff registered yet")
+
+    added = cli.invoke(app, ["staff", "add", "Amy", "--role", "agent", "--telegram-id", "501"])
+    assert added.exit_code == 0, added.output
+    assert added.output.startswith("added staff #1") and "Amy" in added.output and "501" in added.output
+    marketer = cli.invoke(app, ["staff", "add", "Mia", "--role", "marketer"])
+    assert marketer.exit_code == 0 and "cannot act in the staff group" in marketer.output
+
+    table = cli.invoke(app, ["staff", "list"])
+    assert table.exit_code == 0 and len(table.output.splitlines()) == 2 and "active" in table.output
+    assert [(row["name"], row["role"], row["telegram_user_id"]) for row in _listed(cli)] == [
+        ("Amy", "agent", 501),
+        ("Mia", "marketer", None),
+    ]
+
+    removed = cli.invoke(app, ["staff", "remove", "Amy"])
+    assert removed.exit_code == 0 and removed.output.startswith("removed staff #1")
+    assert cli.invoke(app, ["staff", "remove", "1"]).output.startswith("already removed")
+    assert [row["name"] for row in _listed(cli)] == ["Mia"]
+    assert [(row["name"], row["active"]) for row in _listed(cli, "--all")] == [("Amy", False), ("Mia", True)]
+
+    back = cli.invoke(app, ["staff", "add", "Amy", "--role", "supervisor", "--telegram-id", "501"])
+    assert back.exit_code == 0 and back.output.startswith("re-activated staff #1")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["staff", "add", "Bob", "--role", "boss"], "error: unknown role 'boss': expected one of agent, supervisor"),
+        (["staff", "add", "Bob", "--role", "agent", "--telegram-id", "501"], "error: Telegram id 501 is already"),
+        (["staff", "add", "amy", "--role", "agent"], "error: the name 'amy' is taken by staff #1"),
+        (["staff", "add", "Bob", "--role", "agent", "--telegram-id", "-5"], "error: -5 is not a Telegram user id"),
+        (["staff", "remove", "Zoe"], "error: no staff member with id or name 'Zoe'"),
+    ],
+)
+def test_mistakes_are_one_line(cli: CliRunner, arguments: list[str], message: str) -> None:
+    assert cli.invoke(app, ["staff", "add", "Amy", "--role", "agent", "--telegram-id", "501"]).exit_code == 0
+
+    result = cli.invoke(app, arguments)
+
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [result.output.strip()] and result.output.startswith(message)
+    assert [row["name"] for row in _listed(cli)] == ["Amy"]
