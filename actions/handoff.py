@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.errors import DomainError
-from actions.tickets import has_priority_service
-from storage.models import Handoff
+from actions.tickets import create_ticket, has_priority_service
+from storage.models import Handoff, Ticket
 
 OPEN = ("waiting", "active")
 
@@ -43,6 +43,20 @@ async def request_handoff(
     session.add(handoff)
     await session.flush()
     return handoff, True
+
+
+async def request_ticket(*, session: AsyncSession, customer_id: int, reason: str, now: datetime) -> Ticket:
+    """No staff group to hand the chat to: the request for a person becomes a ticket with the ticket promise
+    (`actions.tickets.response_hours`); asking again the same day returns the same ticket."""
+    return await create_ticket(
+        session=session,
+        customer_id=customer_id,
+        category="service",
+        description=reason,
+        order_ref=None,
+        now=now,
+        idempotency_key=f"human:{customer_id}:{now.date().isoformat()}",
+    )
 
 
 async def set_topic(*, session: AsyncSession, customer_id: int, topic_id: int) -> None:

@@ -1,21 +1,31 @@
 """Privacy: everything held about a customer as JSON, and erasure that keeps the books.
 
-Erasure anonymises personal data (names, contact points, birthday, message texts, ticket texts),
-stops marketing and cancels pending broadcast deliveries; ledger entries, balances and order amounts
-stay so the accounts still add up.
+Erasure anonymises personal data (names, contact points, birthday, message texts, ticket texts, handoff
+reasons, replies not yet sent), closes an open handoff, stops marketing and cancels pending broadcast
+deliveries. Kept on purpose, for the books: the anonymised customer row (id, tier, balance), orders
+(number, amount, status, shipping), the points ledger and redemptions, ratings, and an audit entry.
+
+What lies outside the database is finished by the caller once the transaction commits: the chat's Redis
+state (`storage.redis_state.forget_chat` with `Erasure.telegram_chat_id`), and the staff-group topics of
+the customer's handoffs, which hold their name and relayed messages. Those topics stay listed
+(`erased_staff_topics`) until the Telegram bot deletes them (`forget_staff_topic`): at once after an
+erasure in the chat, and at its next start after one from the command line, which cannot reach Telegram.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import inspect, select, update
+from sqlalchemy import func, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.audit import record_audit
 from actions.customers import get_customer
+from actions.handoff import OPEN as OPEN_HANDOFF
+from actions.updates import clear_outcomes
 from storage.models import (
     Base,
     Customer,
@@ -53,16 +63,32 @@ async def export_customer_data(*, session: AsyncSession, customer_id: int) -> di
     return data
 
 
-async def erase_customer(*, session: AsyncSession, customer_id: int, actor: str, now: datetime) -> bool:
-    """Anonymise the customer (see the module docstring); True when erased now, False if it already was."""
+@dataclass(frozen=True)
+class Erasure:
+    """What an erasure leaves to its caller once the transaction commits (see the module docstring)."""
+
+    telegram_chat_id: int | None  # the chat whose Redis state is to be forgotten
+    staff_topics: int  # staff-group topics the Telegram bot is to delete
+
+
+async def erase_customer(*, session: AsyncSession, customer_id: int, actor: str, now: datetime) -> Erasure | None:
+    """Anonymise the customer (see the module docstring); None if they already were."""
     customer = await get_customer(session=session, customer_id=customer_id)
     if customer.erased_at is not None:
-        return False
+        return None
+    chat_id = customer.telegram_chat_id
     _anonymise(customer, now=now)
     await session.execute(update(MessageLog).where(MessageLog.customer_id == customer_id).values(text=""))
     await session.execute(
         update(Ticket).where(Ticket.customer_id == customer_id).values(description="", resolution=None)
     )
+    await session.execute(
+        update(Handoff)
+        .where(Handoff.customer_id == customer_id, Handoff.status.in_(OPEN_HANDOFF))
+        .values(status="closed", closed_at=now)
+    )
+    await session.execute(update(Handoff).where(Handoff.customer_id == customer_id).values(reason=""))
+    await clear_outcomes(session=session, customer_id=customer_id)
     await session.execute(
         update(Delivery)
         .where(Delivery.customer_id == customer_id, Delivery.status == "pending")
@@ -77,7 +103,26 @@ async def erase_customer(*, session: AsyncSession, customer_id: int, actor: str,
         now=now,
     )
     await session.flush()
-    return True
+    topics = await session.scalar(
+        select(func.count(Handoff.id)).where(Handoff.customer_id == customer_id, Handoff.staff_topic_id.is_not(None))
+    )
+    return Erasure(telegram_chat_id=chat_id, staff_topics=int(topics or 0))
+
+
+async def erased_staff_topics(*, session: AsyncSession) -> list[int]:
+    """Staff-group topics of erased customers' handoffs that the bot has not deleted yet."""
+    query = (
+        select(Handoff.staff_topic_id)
+        .join(Customer, Handoff.customer_id == Customer.id)
+        .where(Customer.erased_at.is_not(None), Handoff.staff_topic_id.is_not(None))
+        .distinct()
+    )
+    return sorted(topic for topic in (await session.scalars(query)).all() if topic is not None)
+
+
+async def forget_staff_topic(*, session: AsyncSession, topic_id: int) -> None:
+    """The bot deleted this staff-group topic: no handoff points to it any more."""
+    await session.execute(update(Handoff).where(Handoff.staff_topic_id == topic_id).values(staff_topic_id=None))
 
 
 def _anonymise(customer: Customer, *, now: datetime) -> None:

@@ -53,9 +53,23 @@ async def earlier_delivery(
     return EarlierDelivery(unsent_outcome=claim.outcome, in_flight=False)
 
 
-async def keep_outcome(*, session: AsyncSession, update_id: int, outcome: dict[str, Any]) -> None:
-    """Store the update's replies with its effects, until `mark_answered`."""
-    await session.execute(update(ProcessedUpdate).where(ProcessedUpdate.update_id == update_id).values(outcome=outcome))
+async def keep_outcome(
+    *, session: AsyncSession, update_id: int, outcome: dict[str, Any], customer_id: int | None = None
+) -> None:
+    """Store the update's replies with its effects, until `mark_answered`; `customer_id` is whose they are
+    (erasing the customer clears them, `clear_outcomes`)."""
+    await session.execute(
+        update(ProcessedUpdate)
+        .where(ProcessedUpdate.update_id == update_id)
+        .values(outcome=outcome, customer_id=customer_id)
+    )
+
+
+async def clear_outcomes(*, session: AsyncSession, customer_id: int) -> None:
+    """Forget the customer's replies not yet sent (their erasure): a redelivery then sends nothing."""
+    await session.execute(
+        update(ProcessedUpdate).where(ProcessedUpdate.customer_id == customer_id).values(outcome=None)
+    )
 
 
 async def mark_answered(*, session: AsyncSession, update_id: int, now: datetime) -> None:

@@ -54,9 +54,10 @@ class Reply:
 
 @dataclass(frozen=True)
 class StaffNotice:
-    """Something the staff group must see: a new handoff, a relayed customer message, a new ticket."""
+    """Something the staff group must see: a new handoff, a relayed customer message, a new ticket, or that a
+    customer erased their data (the transport then deletes the staff topics of erased customers)."""
 
-    kind: Literal["handoff", "relay", "ticket"]
+    kind: Literal["handoff", "relay", "ticket", "erased"]
     customer_id: int
     text: str
     topic_id: int | None = None

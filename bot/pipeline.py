@@ -29,12 +29,14 @@ from bot.turn import Turn
 from nlu import keyword_router
 from nlu.client import NluResult
 from runtime.services import Services
+from storage.redis_state import forget_chat
 
 logger = logging.getLogger(__name__)
 
 FALLBACKS_BEFORE_HUMAN = 2
 MEDIA_KINDS = ("photo", "voice", "document", "location", "sticker", "other")
 MAX_UNSURE_TEXT = 500
+PRIVACY_COMMANDS = ("mydata", "deleteme")
 
 
 def _suggestions(text: str, result: NluResult) -> list[str]:
@@ -55,6 +57,11 @@ def _leaves_handoff(incoming: Incoming, *, waiting: bool) -> bool:
     if incoming.kind == "command":
         return incoming.command == "cancel"
     return waiting and incoming.kind == "text" and is_cancel(incoming.text)
+
+
+def _for_the_bot(incoming: Incoming) -> bool:
+    """Privacy requests are the bot's to answer, also while a person is handling the chat."""
+    return incoming.kind == "command" and incoming.command in PRIVACY_COMMANDS
 
 
 class Pipeline:
@@ -82,10 +89,18 @@ class Pipeline:
                 await self._finish_turn(turn, replies, started)
                 outcome = Outcome(replies=tuple(replies), staff_notices=tuple(turn.notices), language=turn.language)
                 if update_id is not None:
-                    await keep_outcome(session=session, update_id=update_id, outcome=outcome.to_record())
+                    await keep_outcome(
+                        session=session,
+                        update_id=update_id,
+                        outcome=outcome.to_record(),
+                        customer_id=turn.customer.id,
+                    )
             # After the commit: state saved before it would run ahead of a rolled-back update, and its
             # redelivery would then skip the step (a confirmed redemption that never happened).
-            await self._services.dialogue.save(incoming.chat_id, turn.state)
+            if turn.customer.erased_at is not None:  # this turn erased the customer: nothing of theirs is kept
+                await forget_chat(self._services.redis, incoming.chat_id)
+            else:
+                await self._services.dialogue.save(incoming.chat_id, turn.state)
             return outcome
         except Exception as error:
             apology = Reply(catalogue_text(language, "error.sorry"))
@@ -139,10 +154,16 @@ class Pipeline:
     async def _respond(self, turn: Turn) -> list[Reply]:
         incoming = turn.incoming
         open_handoff = await handoff.active_handoff(session=turn.session, customer_id=turn.customer.id)
+        before: list[Reply] = []
+        if open_handoff is not None and not self._services.staff_group:
+            # Nobody reads relays without a staff group (STAFF_GROUP_ID removed during a handoff): the
+            # request becomes a ticket and this message is answered by the bot.
+            before = await care.handoff_without_staff(turn, open_handoff)
+            open_handoff = None
         if open_handoff is not None and _leaves_handoff(incoming, waiting=open_handoff.status == "waiting"):
             turn.handler = "handoff.left"
             return await care.leave_handoff(turn, open_handoff)
-        if open_handoff is not None and incoming.kind != "callback":
+        if open_handoff is not None and incoming.kind != "callback" and not _for_the_bot(incoming):
             turn.handler = "handoff.relay"
             body = incoming.text or f"[{incoming.kind}]"
             media = incoming.kind in MEDIA_KINDS and incoming.message_id is not None
@@ -158,11 +179,11 @@ class Pipeline:
             return []
         try:
             async with turn.session.begin_nested():  # a refused business rule leaves nothing half-done
-                return await self._dispatch(turn)
+                return before + await self._dispatch(turn)
         except DomainError as refused:
             logger.info("update %s refused: %s", incoming.update_id, type(refused).__name__)
             turn.handler = f"refused.{type(refused).__name__}"
-            return [turn.reply("error.refused")]
+            return [*before, turn.reply("error.refused")]
 
     async def _dispatch(self, turn: Turn) -> list[Reply]:
         incoming = turn.incoming

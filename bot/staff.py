@@ -17,7 +17,7 @@ from datetime import datetime
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actions import conversation_log, handoff
+from actions import conversation_log, handoff, privacy
 from actions.customers import get_customer
 from actions.staff import active_staff_by_telegram_id
 from actions.updates import claim_update
@@ -46,6 +46,16 @@ class StaffDesk:
         """Remember which staff-group topic belongs to a customer's open handoff."""
         async with self._services.session_factory() as session, session.begin():
             await handoff.set_topic(session=session, customer_id=customer_id, topic_id=topic_id)
+
+    async def erased_topics(self) -> list[int]:
+        """Staff topics of erased customers, still to delete (they hold the customer's name and messages)."""
+        async with self._services.session_factory() as session:
+            return await privacy.erased_staff_topics(session=session)
+
+    async def topic_removed(self, topic_id: int) -> None:
+        """The staff topic was deleted: no handoff points to it any more."""
+        async with self._services.session_factory() as session, session.begin():
+            await privacy.forget_staff_topic(session=session, topic_id=topic_id)
 
     async def handle_message(
         self, *, topic_id: int, staff_user_id: int, text: str, update_id: int

@@ -51,6 +51,9 @@ class Services:
     timezone: ZoneInfo
     default_language: str = "zh"
     bot_username: str = ""
+    # Whether staff answer handoffs live in a staff group (the Telegram bot with STAFF_GROUP_ID). Without
+    # one (the terminal chat, a bot without the group) a request for a person becomes a ticket instead.
+    staff_group: bool = False
     clock: Callable[[], datetime] = field(default=utc_now)
     # How long a redelivered update's first delivery may still be sending its replies before they are resent.
     resend_after: timedelta = timedelta(seconds=30)

@@ -318,6 +318,7 @@ class ProcessedUpdate(Base):
 
     `outcome` keeps the replies until they are sent (`answered_at`), so a redelivery of an update whose
     replies were lost in a crash sends them then; it is cleared once sent (it may hold personal data).
+    `customer_id` says whose replies they are, so erasing the customer clears those not yet sent.
     """
 
     __tablename__ = "processed_updates"
@@ -325,6 +326,7 @@ class ProcessedUpdate(Base):
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[Created]
     outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     __table_args__ = (Index("ix_processed_updates_processed_at", "processed_at"),)

@@ -16,6 +16,8 @@ from typing import Any, cast
 from redis.asyncio import Redis
 
 MEMORY_URL = "memory://"
+DIALOGUE_PREFIX = "carebot:dialogue:"
+RATE_PREFIX = "carebot:rate:"
 
 
 def connect_redis(url: str) -> Redis:
@@ -30,7 +32,7 @@ def connect_redis(url: str) -> Redis:
 class DialogueStore:
     """Per-chat dialogue state (active flow and its slots) as JSON, expiring after inactivity."""
 
-    def __init__(self, redis: Redis, *, ttl_seconds: int, prefix: str = "carebot:dialogue:") -> None:
+    def __init__(self, redis: Redis, *, ttl_seconds: int, prefix: str = DIALOGUE_PREFIX) -> None:
         self._redis = redis
         self._ttl = ttl_seconds
         self._prefix = prefix
@@ -53,6 +55,16 @@ class DialogueStore:
 
     async def clear(self, chat_id: int) -> None:
         await self._redis.delete(f"{self._prefix}{chat_id}")
+
+
+def chat_keys(chat_id: int) -> tuple[str, ...]:
+    """Every key named after a chat: its dialogue state and its outbound rate bucket (`Sender`'s "chat:<id>")."""
+    return (f"{DIALOGUE_PREFIX}{chat_id}", f"{RATE_PREFIX}chat:{chat_id}")
+
+
+async def forget_chat(redis: Redis, chat_id: int) -> None:
+    """Delete everything kept in Redis about one chat (a customer's erasure)."""
+    await redis.delete(*chat_keys(chat_id))
 
 
 _RELEASE_LOCK = """
@@ -140,7 +152,7 @@ return tostring(wait)
 class RateLimiter:
     """Atomic token buckets in Redis, shared by every process that sends messages."""
 
-    def __init__(self, redis: Redis, *, prefix: str = "carebot:rate:", clock: Any = time.time) -> None:
+    def __init__(self, redis: Redis, *, prefix: str = RATE_PREFIX, clock: Any = time.time) -> None:
         self._redis = redis
         self._prefix = prefix
         self._clock = clock

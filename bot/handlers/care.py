@@ -15,7 +15,10 @@ from storage.models import Handoff
 
 
 async def request_human(turn: Turn) -> list[Reply]:
-    """Open (or reuse) a handoff; staff see the profile in the customer's topic; the bot goes quiet."""
+    """Open (or reuse) a handoff; staff see the profile in the customer's topic; the bot goes quiet.
+    Without a staff group nobody would read the chat: a ticket says when staff will answer instead."""
+    if not turn.services.staff_group:
+        return await _ticket_for_staff(turn, reason=turn.incoming.text)
     opened, created = await handoff.request_handoff(
         session=turn.session, customer_id=turn.customer.id, reason=turn.incoming.text[:200], now=turn.now
     )
@@ -31,6 +34,20 @@ async def request_human(turn: Turn) -> list[Reply]:
         )
     key = "human.vip" if opened.priority == 1 else "human.connecting"
     return [turn.reply(key)]
+
+
+async def handoff_without_staff(turn: Turn, current: Handoff) -> list[Reply]:
+    """A handoff still open while no staff group is configured (any more): closed, and its request a ticket."""
+    await handoff.close_handoff(session=turn.session, handoff_id=current.id, now=turn.now)
+    return await _ticket_for_staff(turn, reason=current.reason)
+
+
+async def _ticket_for_staff(turn: Turn, *, reason: str) -> list[Reply]:
+    ticket = await handoff.request_ticket(
+        session=turn.session, customer_id=turn.customer.id, reason=reason[:200], now=turn.now
+    )
+    due = ticket.sla_due_at.astimezone(turn.services.timezone).strftime("%Y-%m-%d %H:%M")
+    return [turn.reply("human.ticket", ticket=ticket.id, due=due)]
 
 
 async def leave_handoff(turn: Turn, current: Handoff) -> list[Reply]:
@@ -131,5 +148,10 @@ async def erase_button(turn: Turn, callback: Callback) -> list[Reply]:
     if callback.part(0) != "confirm" or flow is None or flow.get("name") != "deleteme":
         return stale_button(turn)
     turn.end_flow()
-    await privacy.erase_customer(session=turn.session, customer_id=turn.customer.id, actor="customer", now=turn.now)
+    erasure = await privacy.erase_customer(
+        session=turn.session, customer_id=turn.customer.id, actor="customer", now=turn.now
+    )
+    if erasure is not None and erasure.staff_topics:  # their topics hold their name and messages: deleted
+        notice = text(turn.services.default_language, "staff.customer_erased", customer=turn.customer.id)
+        turn.notices.append(StaffNotice(kind="erased", customer_id=turn.customer.id, text=notice))
     return [turn.reply("privacy.erased")]

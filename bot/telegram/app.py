@@ -27,7 +27,7 @@ from bot.telegram import updates
 from bot.telegram.processing import PerChatUpdateProcessor
 from bot.telegram.rendering import render_replies, send_outgoing
 from bot.telegram.sender import Sender
-from bot.telegram.staff import StaffRelay
+from bot.telegram.staff import STARTUP_SWEEP, StaffRelay
 from bot.telegram.staff_queue import StaffNoticeQueue
 from bot.telegram.webhook import create_webhook_app, webhook_path, webhook_server
 from runtime.logs import log_unexpected
@@ -114,6 +114,7 @@ def build_application(settings: Settings, *, services_factory: ServicesFactory =
         data = application.bot_data
         services = await data.resources.enter_async_context(services_factory(settings))
         services.bot_username = application.bot.username  # getMe ran in initialize(): referral deep links
+        services.staff_group = staff_group_id is not None  # without one, a request for a person is a ticket
         data.services = services
         data.pipeline = Pipeline(services)
         data.staff_desk = StaffDesk(services)
@@ -123,6 +124,7 @@ def build_application(settings: Settings, *, services_factory: ServicesFactory =
         data.staff = StaffRelay(data.sender, desk=data.staff_desk, staff_group_id=staff_group_id)
         data.staff_queue = StaffNoticeQueue(data.staff.deliver)
         data.staff_queue.start()
+        data.staff_queue.put((STARTUP_SWEEP,))  # topics of customers erased from the command line meanwhile
 
     async def post_stop(application: BotApplication) -> None:
         # Still able to send here (shutdown comes next): post what staff notices are queued.

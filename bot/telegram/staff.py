@@ -4,6 +4,11 @@ A new handoff opens a topic named after the customer and posts their profile sum
 messages are relayed into it; what staff write in the topic goes back to the customer; `/close` in the
 topic ends the handoff. Which topic belongs to which customer is kept in the database (handoffs), so any
 replica can relay.
+
+A customer's erasure deletes the topics of their handoffs (their name, profile and messages are there):
+after an erasure in the chat at once (an "erased" notice), and at start-up for those erased from the
+command line while the bot was away (`STARTUP_SWEEP`). A topic that could not be deleted (the bot lacks
+the right to delete messages) is closed and tried again at the next erasure or start.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from bot.telegram.sender import Sender
 logger = logging.getLogger(__name__)
 
 MAX_TOPIC_NAME = 128
+# Queued at start-up: deletes the topics of customers erased (from the command line) while the bot was away.
+STARTUP_SWEEP = StaffNotice(kind="erased", customer_id=0, text="")
 
 
 class StaffRelay:
@@ -35,7 +42,13 @@ class StaffRelay:
         """Post each notice: a new handoff opens the customer's topic first."""
         for notice in notices:
             if self._group is None:
-                logger.warning("STAFF_GROUP_ID is not set: a %s notice for staff was not posted", notice.kind)
+                if notice.kind != "erased":  # without a group there are no topics to delete
+                    logger.warning("STAFF_GROUP_ID is not set: a %s notice for staff was not posted", notice.kind)
+                continue
+            if notice.kind == "erased":
+                await self._delete_erased_topics()
+                for part in split_text(notice.text):
+                    await self._sender.send_message(self._group, part)
                 continue
             thread_id = notice.topic_id
             if thread_id is None and notice.kind != "ticket":
@@ -44,6 +57,26 @@ class StaffRelay:
                 continue
             for part in split_text(notice.text):
                 await self._sender.send_message(self._group, part, message_thread_id=thread_id)
+
+    async def _delete_erased_topics(self) -> None:
+        """Delete the staff topics of erased customers; one that cannot be deleted is closed and kept for later."""
+        group = self._group
+        assert group is not None
+        for topic_id in await self._desk.erased_topics():
+            await self._delete_topic(group, topic_id)
+
+    async def _delete_topic(self, group: int, topic_id: int) -> None:
+        deleted = await self._sender.call(group, lambda: self._sender.bot.delete_forum_topic(group, topic_id))
+        if deleted.ok:
+            await self._desk.topic_removed(topic_id)
+            return
+        logger.error(
+            "could not delete staff topic %s of an erased customer (%s): the bot needs the right to delete "
+            "messages; the topic is closed and deleted at the next erasure or start",
+            topic_id,
+            deleted.error,
+        )
+        await self._sender.call(group, lambda: self._sender.bot.close_forum_topic(group, topic_id))
 
     async def _copied(self, source: tuple[int, int], thread_id: int | None) -> bool:
         """Copy a customer's photo, file or voice message into their topic; False when Telegram refused."""

@@ -137,6 +137,8 @@ TEXTS: dict[str, str] = {
     "human.left": "OK, you're back with the bot. What can I do for you?",
     "human.staff_says": "{name} (staff): {text}",
     "human.closed": "This chat with our team has ended. Thank you for your patience.",
+    "human.ticket": "Our team can't chat live here right now, so I've passed your request on as ticket #{ticket}. "
+    "A person will get back to you by {due}. Meanwhile I'm still here for anything else.",
     "feedback.thanks": "Thank you for your feedback! We've noted it and will act on it.",
     "consent.unsubscribed": "Done: no more promotional messages (order and service messages still reach you).",
     "consent.already_unsubscribed": "You're already unsubscribed from promotions.",
@@ -177,6 +179,7 @@ TEXTS: dict[str, str] = {
     "staff.relay_failed": "Sorry, that could not be relayed to the customer.",
     "staff.closed": "Chat closed; the customer has been asked for a rating.",
     "staff.customer_left": "(the customer ended the chat and went back to the bot)",
+    "staff.customer_erased": "Customer #{customer} erased their personal data: their chat topics are deleted.",
     "staff.handoff": "P{priority} · {name} (#{customer}, {language})\ntier {tier} · {points} pts · segment {segment}\n"
     "open tickets: {tickets} · last message: {message}",
     "staff.ticket": "New ticket #{ticket} [{category}] P{priority}, reply due {due}\n"

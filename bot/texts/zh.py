@@ -127,6 +127,8 @@ TEXTS: dict[str, str] = {
     "human.left": "好的，已结束人工转接，由我继续为您服务。请问还有什么可以帮您？",
     "human.staff_says": "客服 {name}：{text}",
     "human.closed": "本次人工服务已结束，感谢您的耐心。",
+    "human.ticket": "目前人工客服无法在这里在线接待，已为您登记工单 #{ticket}，客服会在 {due} 前回复您。"
+    "在此期间有其他问题也可以继续问我。",
     "feedback.thanks": "谢谢您的反馈！我们已经记录下来，会认真改进。",
     "consent.unsubscribed": "已为您退订促销消息，之后不会再给您发营销信息（订单和服务消息不受影响）。",
     "consent.already_unsubscribed": "您已经退订过促销消息了，不会再收到营销信息。",
@@ -166,6 +168,7 @@ TEXTS: dict[str, str] = {
     "staff.relay_failed": "抱歉，这条消息没能转给客户。",
     "staff.closed": "会话已结束，已请客户评分。",
     "staff.customer_left": "（客户已结束人工会话，回到机器人）",
+    "staff.customer_erased": "客户 #{customer} 已删除个人资料，其会话话题已删除。",
     "staff.handoff": "P{priority} · {name}（#{customer}，{language}）\n等级 {tier} · {points} 积分 · 分群 {segment}\n"
     "未结工单：{tickets} · 最后一条消息：{message}",
     "staff.ticket": "新工单 #{ticket} [{category}] P{priority}，回复期限 {due}\n{name}（#{customer}）：{description}",

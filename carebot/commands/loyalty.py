@@ -14,12 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actions.customers import find_customer
 from actions.errors import DomainError
 from actions.points import adjust, balance, history
-from actions.privacy import erase_customer, export_customer_data
+from actions.privacy import Erasure, erase_customer, export_customer_data
 from actions.tiers import membership_status
 from carebot.context import command_session, run, settings_of
 from jobs import loyalty as loyalty_jobs
 from runtime.services import loyalty_rules, open_services
 from runtime.settings import Settings
+from storage.redis_state import forget_chat
 
 points_app = typer.Typer(help="Points: show a customer's balance and history, staff adjustments, expiry.")
 privacy_app = typer.Typer(help="Privacy requests: export or erase a customer's data.")
@@ -132,18 +133,32 @@ def privacy_erase(
     customer: str = CUSTOMER,
     yes: bool = typer.Option(False, "--yes", help="confirm: personal data is anonymised for good"),
 ) -> None:
-    """Anonymise a customer (ledger totals and order amounts are kept for the books)."""
+    """Anonymise a customer (ledger totals and order amounts are kept for the books), close their handoff and
+    forget their chat in Redis; the bot deletes their staff-group topics when it next starts."""
     if not yes:
         typer.echo("error: erasure cannot be undone; add --yes to confirm", err=True)
         raise typer.Exit(2)
     settings = settings_of(ctx)
 
-    async def body() -> bool:
-        async with command_session(settings) as session:
-            customer_id = await _customer_id(session, customer)
-            return await erase_customer(session=session, customer_id=customer_id, actor=_actor(), now=datetime.now(UTC))
+    async def body() -> Erasure | None:
+        async with open_services(settings) as services:
+            async with services.session_factory() as session, session.begin():
+                customer_id = await _customer_id(session, customer)
+                erasure = await erase_customer(
+                    session=session, customer_id=customer_id, actor=_actor(), now=datetime.now(UTC)
+                )
+            if erasure is not None and erasure.telegram_chat_id is not None:  # after the commit, like the bot
+                await forget_chat(services.redis, erasure.telegram_chat_id)
+            return erasure
 
-    typer.echo("erased" if _run_domain(body()) else "already erased: nothing to do")
+    erasure = _run_domain(body())
+    if erasure is None:
+        typer.echo("already erased: nothing to do")
+        return
+    typer.echo("erased")
+    if erasure.staff_topics:
+        # This process cannot reach Telegram; the bot deletes them at start-up (or at its next erasure).
+        typer.echo(f"{erasure.staff_topics} staff-group topic(s) will be deleted by the bot when it next starts")
 
 
 @segments_app.command("recompute")

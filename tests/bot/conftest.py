@@ -57,6 +57,7 @@ async def services(
         rules=LoyaltyRules(),
         timezone=ZoneInfo("Asia/Shanghai"),
         default_language="zh",
+        staff_group=True,  # a staff group answers handoffs (the staff_desk fixture); tests without one replace it
         clock=lambda: NOW,
     )
 

@@ -3,7 +3,7 @@
 Only these are faked (a call to any other method answers 404, which PTB raises as EndPointNotFound):
 getMe, getUpdates, deleteWebhook and setWebhook (PTB's bootstrap, polling and `serve_webhook`),
 sendMessage and sendDocument (the reply sender), answerCallbackQuery (buttons), and copyMessage,
-createForumTopic and closeForumTopic (the staff relay).
+createForumTopic, closeForumTopic and deleteForumTopic (the staff relay).
 """
 
 from __future__ import annotations
@@ -67,6 +67,7 @@ class BotApiMethods:
             "copyMessage": self.copy_message,
             "createForumTopic": self.create_forum_topic,
             "closeForumTopic": self.close_forum_topic,
+            "deleteForumTopic": self.delete_forum_topic,
         }
 
     # -- updates and webhook -------------------------------------------------------------------------------
@@ -177,6 +178,14 @@ class BotApiMethods:
         if topic.closed:
             raise ApiError(400, "Bad Request: TOPIC_NOT_MODIFIED")
         topic.closed = True
+        return True
+
+    async def delete_forum_topic(self, params: JSON, files: dict[str, UploadedFile]) -> bool:
+        """The topic goes, with every message in it."""
+        chat_id, thread_id = int_param(params, "chat_id"), int_param(params, "message_thread_id")
+        if self.state.topics.pop((chat_id, thread_id), None) is None:
+            raise ApiError(400, "Bad Request: TOPIC_ID_INVALID")
+        self.state.delete_thread(chat_id, thread_id)
         return True
 
     def _finish_sent(self, message: JSON, params: JSON) -> JSON:

@@ -63,6 +63,12 @@ class TelegramState:
         self.messages[(chat["id"], message["message_id"])] = message
         return message
 
+    def delete_thread(self, chat_id: int, thread_id: int) -> None:
+        """Forget a forum topic's messages, its creation message included (deleteForumTopic)."""
+        for key, message in list(self.messages.items()):
+            if key[0] == chat_id and (key[1] == thread_id or message.get("message_thread_id") == thread_id):
+                del self.messages[key]
+
     def update(self, kind: str, payload: JSON) -> JSON:
         """An Update with the next update id."""
         return {"update_id": next(self._update_ids), kind: payload}
