@@ -17,9 +17,9 @@ def postgres_server_url() -> str | None:
 
 
 @contextmanager
-def fresh_database(tmp_dir: Path) -> Iterator[str]:
-    """Yield the URL of an empty database that is dropped afterwards."""
-    server = postgres_server_url()
+def fresh_database(tmp_dir: Path, server: str | None = None) -> Iterator[str]:
+    """Yield the URL of an empty database that is dropped afterwards (on `server`, else TEST_DATABASE_URL's)."""
+    server = server or postgres_server_url()
     if server is None:
         yield f"sqlite:///{tmp_dir / 'carebot-test.db'}"
         return
