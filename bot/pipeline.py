@@ -11,6 +11,7 @@ import logging
 import time
 from dataclasses import replace
 
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions import conversation_log, handoff
@@ -29,7 +30,7 @@ from bot.turn import Turn
 from nlu import keyword_router
 from nlu.client import NluResult
 from runtime.services import Services
-from storage.redis_state import forget_chat
+from storage.redis_state import StateUnavailable, forget_chat
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +87,8 @@ class Pipeline:
                 turn = await self._open_turn(session, incoming)
                 language = turn.language
                 replies = await self._respond(turn)
+                if not turn.remembers and turn.flow is not None:  # a question whose answer cannot be followed
+                    replies.append(turn.reply("state.unavailable"))
                 await self._finish_turn(turn, replies, started)
                 outcome = Outcome(replies=tuple(replies), staff_notices=tuple(turn.notices), language=turn.language)
                 if update_id is not None:
@@ -97,14 +100,22 @@ class Pipeline:
                     )
             # After the commit: state saved before it would run ahead of a rolled-back update, and its
             # redelivery would then skip the step (a confirmed redemption that never happened).
-            if turn.customer.erased_at is not None:  # this turn erased the customer: nothing of theirs is kept
-                await forget_chat(self._services.redis, incoming.chat_id)
-            else:
-                await self._services.dialogue.save(incoming.chat_id, turn.state)
+            await self._keep_state(turn)
             return outcome
         except Exception as error:
             apology = Reply(catalogue_text(language, "error.sorry"))
             raise TurnFailed(update_id=update_id, apology=apology) from error
+
+    async def _keep_state(self, turn: Turn) -> None:
+        """Save the dialogue state (or forget the chat after an erasure); without Redis the answer stands."""
+        chat_id = turn.incoming.chat_id
+        try:
+            if turn.customer.erased_at is not None:  # this turn erased the customer: nothing of theirs is kept
+                await forget_chat(self._services.redis, chat_id)
+            else:
+                await self._services.dialogue.save(chat_id, turn.state)
+        except (StateUnavailable, RedisError, OSError) as error:
+            logger.warning("dialogue state of update %s not kept: %s", turn.incoming.update_id, type(error).__name__)
 
     async def _repeat(self, session: AsyncSession, update_id: int, language: str) -> Outcome:
         """A redelivery: nothing happens again, but replies lost in a crash after the commit are sent now."""
@@ -132,7 +143,10 @@ class Pipeline:
             now=now,
         )
         cleaned = clean_text(incoming.text or "")
-        state = await self._services.dialogue.load(incoming.chat_id)
+        try:
+            state, remembers = await self._services.dialogue.load(incoming.chat_id), True
+        except StateUnavailable:  # Redis is down: answer without the conversation's state, and say so
+            state, remembers = {}, False
         language = choose_language(
             text=cleaned if incoming.kind in ("text", "edited") else "",
             # A button press or sticker has no script: keep the language the conversation is in.
@@ -149,6 +163,7 @@ class Pipeline:
             language=language,
             state=state,
             now=now,
+            remembers=remembers,
         )
 
     async def _respond(self, turn: Turn) -> list[Reply]:

@@ -11,8 +11,10 @@ customer in two hops: Telegram handler -> `StaffDesk.handle_message` -> the rela
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import datetime
+from typing import Any
 
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +29,7 @@ from bot.texts import text as catalogue_text
 from bot.turn import Turn
 from runtime.services import Services
 from storage.models import Customer, Staff
+from storage.redis_state import StateUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -114,8 +117,15 @@ class StaffDesk:
         )
         return StaffRelayResult(customer_chat_id=customer.telegram_chat_id, replies=(reply,))
 
+    async def _state_of(self, chat_id: int) -> dict[str, Any]:
+        """The customer's dialogue state; empty while Redis is down (the saved language is used instead)."""
+        try:
+            return await self._services.dialogue.load(chat_id)
+        except StateUnavailable:
+            return {}
+
     async def _language_of(self, customer: Customer) -> str:
-        state = await self._services.dialogue.load(customer.telegram_chat_id or 0)
+        state = await self._state_of(customer.telegram_chat_id or 0)
         return str(state.get("language") or customer.language or self._services.default_language)
 
     def _staff_reply(self, key: str) -> Reply:
@@ -129,7 +139,7 @@ class StaffDesk:
     ) -> StaffRelayResult:
         await handoff.close_handoff(session=session, handoff_id=handoff_id, now=now)
         chat_id = customer.telegram_chat_id or 0
-        state = await self._services.dialogue.load(chat_id)
+        state = await self._state_of(chat_id)
         turn = Turn(
             services=self._services,
             session=session,
@@ -141,7 +151,8 @@ class StaffDesk:
         )
         replies = (turn.reply("human.closed"), rating.ask(turn, kind="handoff", target_id=handoff_id))
         if customer.telegram_chat_id is not None:  # (an erased customer has no chat to rate in)
-            await self._services.dialogue.save(chat_id, turn.state)  # a typed "5" now answers the rating
+            with contextlib.suppress(StateUnavailable):  # without Redis the rating buttons still work
+                await self._services.dialogue.save(chat_id, turn.state)  # a typed "5" now answers the rating
         return StaffRelayResult(
             customer_chat_id=customer.telegram_chat_id,
             replies=replies,

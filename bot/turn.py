@@ -29,6 +29,7 @@ class Turn:
     nlu: NluResult | None = None
     handler: str | None = None
     notices: list[StaffNotice] = field(default_factory=list)
+    remembers: bool = True  # False while Redis is down: this turn's dialogue state will not be kept
 
     def t(self, key: str, /, **values: object) -> str:
         return text(self.language, key, **values)

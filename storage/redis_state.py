@@ -7,6 +7,7 @@ so several bot replicas and workers can share it in production.
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import time
 from collections.abc import AsyncIterator
@@ -14,6 +15,9 @@ from contextlib import asynccontextmanager
 from typing import Any, cast
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
 
 MEMORY_URL = "memory://"
 DIALOGUE_PREFIX = "carebot:dialogue:"
@@ -29,8 +33,15 @@ def connect_redis(url: str) -> Redis:
     return Redis.from_url(url, decode_responses=True)
 
 
+class StateUnavailable(Exception):
+    """Redis cannot be reached: the dialogue state can be neither read nor kept for now."""
+
+
 class DialogueStore:
-    """Per-chat dialogue state (active flow and its slots) as JSON, expiring after inactivity."""
+    """Per-chat dialogue state (active flow and its slots) as JSON, expiring after inactivity.
+
+    Raises `StateUnavailable` when Redis is down, so the caller can answer without it and say so.
+    """
 
     def __init__(self, redis: Redis, *, ttl_seconds: int, prefix: str = DIALOGUE_PREFIX) -> None:
         self._redis = redis
@@ -38,7 +49,10 @@ class DialogueStore:
         self._prefix = prefix
 
     async def load(self, chat_id: int) -> dict[str, Any]:
-        raw = await self._redis.get(f"{self._prefix}{chat_id}")
+        try:
+            raw = await self._redis.get(f"{self._prefix}{chat_id}")
+        except (RedisError, OSError) as error:
+            raise StateUnavailable() from error
         if not raw:
             return {}
         try:
@@ -51,10 +65,16 @@ class DialogueStore:
         if not state:
             await self.clear(chat_id)
             return
-        await self._redis.set(f"{self._prefix}{chat_id}", json.dumps(state, ensure_ascii=False), ex=self._ttl)
+        try:
+            await self._redis.set(f"{self._prefix}{chat_id}", json.dumps(state, ensure_ascii=False), ex=self._ttl)
+        except (RedisError, OSError) as error:
+            raise StateUnavailable() from error
 
     async def clear(self, chat_id: int) -> None:
-        await self._redis.delete(f"{self._prefix}{chat_id}")
+        try:
+            await self._redis.delete(f"{self._prefix}{chat_id}")
+        except (RedisError, OSError) as error:
+            raise StateUnavailable() from error
 
 
 def chat_keys(chat_id: int) -> tuple[str, ...]:
@@ -149,17 +169,52 @@ return tostring(wait)
 """
 
 
+class LocalTokenBuckets:
+    """The same token buckets in this process's memory: the fallback while Redis is down."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[str, tuple[float, float]] = {}  # name -> (tokens, at)
+
+    def try_take(self, bucket: str, *, rate_per_second: float, capacity: float, cost: float, now: float) -> float:
+        tokens, at = self._buckets.get(bucket, (capacity, now))
+        if now > at:
+            tokens, at = min(capacity, tokens + (now - at) * rate_per_second), now
+        wait = 0.0
+        if tokens >= cost:
+            tokens -= cost
+        else:
+            wait = (cost - tokens) / rate_per_second
+        self._buckets[bucket] = (tokens, at)
+        return wait
+
+
 class RateLimiter:
-    """Atomic token buckets in Redis, shared by every process that sends messages."""
+    """Atomic token buckets in Redis, shared by every process that sends messages.
+
+    While Redis is down each process keeps its own buckets (`LocalTokenBuckets`): customers still get
+    answers, and one process alone stays within the limits (several together may exceed them for that time).
+    """
 
     def __init__(self, redis: Redis, *, prefix: str = RATE_PREFIX, clock: Any = time.time) -> None:
         self._redis = redis
         self._prefix = prefix
         self._clock = clock
+        self._local = LocalTokenBuckets()
+        self._warned_at = float("-inf")
 
     async def try_take(self, bucket: str, *, rate_per_second: float, capacity: float, cost: float = 1) -> float:
         """Take `cost` tokens if they are there and return 0, else return the seconds to wait."""
-        wait = await self._redis.eval(
-            _TOKEN_BUCKET, 1, f"{self._prefix}{bucket}", rate_per_second, capacity, self._clock(), cost
-        )
+        now = self._clock()
+        try:
+            wait = await self._redis.eval(
+                _TOKEN_BUCKET, 1, f"{self._prefix}{bucket}", rate_per_second, capacity, now, cost
+            )
+        except (RedisError, OSError) as error:
+            self._warn(error, now)
+            return self._local.try_take(bucket, rate_per_second=rate_per_second, capacity=capacity, cost=cost, now=now)
         return float(wait)
+
+    def _warn(self, error: BaseException, now: float) -> None:
+        if now - self._warned_at >= 60:  # once a minute, not once a message
+            logger.warning("Redis unreachable (%s): rate limits are kept per process for now", type(error).__name__)
+            self._warned_at = now

@@ -37,6 +37,10 @@ TEXTS: dict[str, str] = {
     "command.unknown": "I don't know that command. Here is what I can do:",
     "callback.stale": "That button has expired. Please choose again:",
     "error.sorry": "Sorry, something went wrong on our side. Please try again later, or send /human to reach a person.",
+    "state.unavailable": (
+        "(I can't keep track of our conversation right now: if my next answer doesn't follow on, please try "
+        "again later, or send /human to reach a person.)"
+    ),
     "error.refused": "Sorry, that can't be done right now. Please try again later or ask for a person.",
     # Messages that are not text
     "odd.sticker": "Nice sticker 😊 If you have a question, just type it.",

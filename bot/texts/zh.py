@@ -35,6 +35,7 @@ TEXTS: dict[str, str] = {
     "command.unknown": "没有这个指令。下面是我能做的事情：",
     "callback.stale": "这个按钮已经过期了，请重新选择：",
     "error.sorry": "抱歉，系统出了点问题，请稍后再试。如需帮助可以发送 /human 联系人工客服。",
+    "state.unavailable": "（系统暂时记不住对话进度：如果下一条消息没接上，请稍后再试，或发送 /human 联系人工客服。）",
     "error.refused": "抱歉，这个操作现在无法完成，请稍后再试或联系人工客服。",
     # 各种非文字消息
     "odd.sticker": "收到您的表情啦 😊 有什么问题可以直接打字告诉我。",

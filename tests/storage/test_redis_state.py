@@ -7,7 +7,15 @@ import asyncio
 import pytest
 from redis.asyncio import Redis
 
-from storage.redis_state import DialogueStore, DistributedLock, LockNotAcquired, RateLimiter
+from storage.redis_state import (
+    DialogueStore,
+    DistributedLock,
+    LockNotAcquired,
+    RateLimiter,
+    StateUnavailable,
+    connect_redis,
+)
+from tests.nlu.stub_server import closed_port
 
 
 class FakeClock:
@@ -60,3 +68,18 @@ async def test_token_bucket_is_atomic_under_concurrency(redis: Redis) -> None:
     limiter = RateLimiter(redis, clock=FakeClock())
     waits = await asyncio.gather(*(limiter.try_take("global", rate_per_second=30, capacity=30) for _ in range(50)))
     assert sum(1 for wait in waits if wait == 0) == 30
+
+
+async def test_without_redis_rate_limits_are_kept_in_the_process() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(connect_redis(f"redis://127.0.0.1:{await closed_port()}/0"), clock=clock)
+    waits = [await limiter.try_take("chat:1", rate_per_second=1, capacity=1) for _ in range(2)]
+    assert waits == [0.0, 1.0]  # the same bucket arithmetic, in memory
+
+
+async def test_without_redis_dialogue_state_is_unavailable_not_an_error() -> None:
+    store = DialogueStore(connect_redis(f"redis://127.0.0.1:{await closed_port()}/0"), ttl_seconds=60)
+    with pytest.raises(StateUnavailable):
+        await store.load(5)
+    with pytest.raises(StateUnavailable):
+        await store.save(5, {"flow": {"name": "complaint"}})

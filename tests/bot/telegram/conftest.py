@@ -59,16 +59,15 @@ def make_settings(database_url: str, redis_url: str) -> Callable[..., Settings]:
     """Settings for the bot under test: the test database and Redis, the fake Bot API, a staff group."""
 
     def make(api: FakeBotApi, *, nlu_url: str, **overrides: object) -> Settings:
-        return Settings(
-            environment="test",
-            DATABASE_URL=database_url,
-            REDIS_URL=redis_url,
-            NLU_URL=nlu_url,
-            TELEGRAM_BOT_TOKEN=api.token,
-            TELEGRAM_BASE_URL=api.base_url,
-            STAFF_GROUP_ID=STAFF_GROUP_ID,
-            **overrides,
-        )
+        values: dict[str, object] = {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "NLU_URL": nlu_url,
+            "TELEGRAM_BOT_TOKEN": api.token,
+            "TELEGRAM_BASE_URL": api.base_url,
+            "STAFF_GROUP_ID": STAFF_GROUP_ID,
+        }
+        return Settings(environment="test", **(values | overrides))
 
     return make
 
