@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from jobs import loyalty
+from jobs import housekeeping, loyalty
 from runtime.logs import log_unexpected
 from storage.engine import SessionFactory
 from storage.redis_state import DistributedLock
@@ -54,7 +54,7 @@ class ScheduledJob:
 
 
 def loyalty_jobs(session_factory: SessionFactory) -> list[ScheduledJob]:
-    """Nightly loyalty upkeep, after the shop closes and before customers wake up."""
+    """Nightly loyalty upkeep and housekeeping, after the shop closes and before customers wake up."""
     return [
         ScheduledJob(
             "expire_points", "10 3 * * *", lambda now: loyalty.expire_points(session_factory=session_factory, now=now)
@@ -68,6 +68,11 @@ def loyalty_jobs(session_factory: SessionFactory) -> list[ScheduledJob]:
             "recompute_segments",
             "0 4 * * *",
             lambda now: loyalty.recompute_segments(session_factory=session_factory, now=now),
+        ),
+        ScheduledJob(
+            "prune_update_claims",
+            "40 4 * * *",
+            lambda now: housekeeping.prune_update_claims(session_factory=session_factory, now=now),
         ),
     ]
 

@@ -95,7 +95,7 @@ async def order_status(turn: Turn) -> list[Reply]:
 
 
 async def return_refund(turn: Turn) -> list[Reply]:
-    order_ref = _order_ref(turn)
+    order_ref = await _own_order_ref(turn, _order_ref(turn))
     # Only a reference that fits in callback data travels with the button; the ticket can do without.
     carried = order_ref if order_ref and callbacks.PART.match(order_ref) and len(order_ref) <= 40 else "none"
     buttons = [[turn.button("return.start", "return", "start", carried)]]
@@ -108,6 +108,8 @@ async def start_return(turn: Turn, callback: Callback) -> list[Reply]:
         return stale_button(turn)
     part = callback.part(1)
     order_ref = part if part and part != "none" else None
+    if order_ref is not None and await _own_order_ref(turn, order_ref) is None:
+        return stale_button(turn)  # callback data is the client's: an order that is not theirs is refused
     ticket = await tickets.start_return_request(
         session=turn.session,
         customer_id=turn.customer.id,
@@ -116,6 +118,14 @@ async def start_return(turn: Turn, callback: Callback) -> list[Reply]:
         now=turn.now,
     )
     return [turn.reply("return.started", ticket=ticket.id)]
+
+
+async def _own_order_ref(turn: Turn, order_ref: str | None) -> str | None:
+    """The order reference when it names one of this customer's own orders, else None."""
+    if not order_ref:
+        return None
+    order = await orders.find_order(session=turn.session, customer_id=turn.customer.id, order_id=order_ref)
+    return order.order_id if order is not None else None
 
 
 async def faq_answer(turn: Turn) -> list[Reply]:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from bot.pipeline import Pipeline
 from storage.engine import SessionFactory
 from storage.models import Order, Ticket
 from tests.bot.conftest import NOW, Chat, customer_of, text_of
@@ -72,3 +73,29 @@ async def test_an_odd_order_entity_does_not_break_the_button(chat: Chat, nlu: Sc
     nlu.say("退货", "return_refund", order_id="订单 号码 " + "9" * 80)
     outcome = await chat.say("退货")
     assert chat.buttons[0].data == "v1:return:start:none" and "退" in text_of(outcome)
+
+
+async def test_a_return_is_only_for_the_customers_own_orders(
+    chat: Chat, pipeline: Pipeline, nlu: ScriptedNlu, shop: SessionFactory
+) -> None:
+    nlu.say("hi", "greet")
+    await Chat(pipeline, user_id=43).say("hi")
+    someone_else = await customer_of(shop, 43)
+    async with shop() as session, session.begin():
+        session.add(
+            Order(
+                order_id="SO-20261101-007",
+                customer_id=someone_else.id,
+                amount=Decimal(1),
+                ordered_at=NOW,
+                status="paid",
+            )
+        )
+    nlu.say("I want to return SO-20261101-007", "return_refund", order_id="SO-20261101-007")
+    await chat.say("I want to return SO-20261101-007")
+    assert chat.buttons[0].data == "v1:return:start:none"  # someone else's order does not travel
+
+    forged = await chat.send("callback", callback_data="v1:return:start:SO-20261101-007")
+    async with shop() as session:
+        assert (await session.scalars(select(Ticket))).all() == []
+    assert forged.replies and "#" not in text_of(forged)

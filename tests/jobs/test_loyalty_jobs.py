@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+
+from sqlalchemy import select
 
 from actions.orders import record_order
 from actions.points import credit
 from actions.rules import add_months
+from jobs.housekeeping import prune_update_claims
 from jobs.loyalty import evaluate_tier_downgrades, expire_points, recompute_segments
 from storage.engine import SessionFactory
-from storage.models import Customer
+from storage.models import Customer, ProcessedUpdate
 from tests.support.loyalty import NOW, RULES, ledger_sum, make_customer, stored_balance
 
 
@@ -46,3 +49,17 @@ async def test_downgrade_and_segment_jobs_commit(session_factory: SessionFactory
     async with session_factory() as session:
         stored = await session.get(Customer, customer.id)
         assert stored is not None and (stored.tier_code, stored.segment) == ("basic", "lapsed")
+
+
+async def test_update_claims_are_pruned_after_a_week(session_factory: SessionFactory) -> None:
+    now = datetime(2026, 12, 2, 4, 40, tzinfo=UTC)
+    async with session_factory() as session, session.begin():
+        session.add_all(
+            [
+                ProcessedUpdate(update_id=1, processed_at=now - timedelta(days=8), outcome={"replies": []}),
+                ProcessedUpdate(update_id=2, processed_at=now - timedelta(days=1)),
+            ]
+        )
+    assert await prune_update_claims(session_factory=session_factory, now=now) == 1
+    async with session_factory() as session:
+        assert list(await session.scalars(select(ProcessedUpdate.update_id))) == [2]

@@ -152,6 +152,7 @@ async def test_loyalty_jobs_run_nightly_in_the_shop_time_zone(redis: Redis, sess
         "expire_points": datetime(2026, 11, 24, 3, 10, tzinfo=SHANGHAI),
         "tier_downgrades": datetime(2026, 11, 24, 3, 30, tzinfo=SHANGHAI),
         "recompute_segments": datetime(2026, 11, 24, 4, 0, tzinfo=SHANGHAI),
+        "prune_update_claims": datetime(2026, 11, 24, 4, 40, tzinfo=SHANGHAI),
     }
 
 
