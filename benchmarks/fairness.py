@@ -30,17 +30,14 @@ import statistics
 import tempfile
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
-from actions.demo import load_catalogue, seed_demo
+from benchmarks.bot_latency import seed
 from bot.telegram.app import build_application, running
 from nlu.local_server import running_server
 from nlu.training import Project
-from runtime.services import loyalty_rules
 from runtime.settings import Settings
 from storage import migrate
-from storage.engine import create_engine, create_session_factory
 from storage.redis_state import connect_redis
 from tests.support.database import fresh_database
 from tests.support.fake_bot_api import FakeBotApi
@@ -51,17 +48,6 @@ MESSAGES = [("zh", "我还有多少积分"), ("en", "what is my membership tier"
 FLOODER, HANDED_OFF = 6_100_001, 6_100_002
 THINKING_SECONDS = 3.5  # longer than a three-message reply takes at one message a second per chat
 ARRIVAL_GAP_SECONDS = 0.1  # customers arrive one after another, not all in the same millisecond
-
-
-async def seed(database_url: str, settings: Settings) -> None:
-    engine = create_engine(database_url)
-    try:
-        async with create_session_factory(engine)() as session, session.begin():
-            await seed_demo(
-                session=session, catalogue=load_catalogue(), rules=loyalty_rules(settings), now=datetime.now(UTC)
-            )
-    finally:
-        await engine.dispose()
 
 
 async def ordinary_customer(api: FakeBotApi, user_id: int, *, arrives_after: float = 0.0) -> list[float]:

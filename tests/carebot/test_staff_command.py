@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -13,11 +12,8 @@ from storage import migrate
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    url = f"sqlite:///{tmp_path / 'staff.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.chdir(tmp_path)
-    migrate.upgrade(url)
+def cli(cli_database_url: str) -> CliRunner:
+    migrate.upgrade(cli_database_url)
     return CliRunner()
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -36,12 +35,9 @@ async def _two_tickets(url: str) -> None:
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    url = f"sqlite:///{tmp_path / 'tickets.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.chdir(tmp_path)
-    migrate.upgrade(url)
-    asyncio.run(_two_tickets(url))
+def cli(cli_database_url: str) -> CliRunner:
+    migrate.upgrade(cli_database_url)
+    asyncio.run(_two_tickets(cli_database_url))
     return CliRunner()
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -12,13 +11,6 @@ from carebot.cli import app
 from carebot.commands import worker
 from jobs.scheduler import ScheduledJob
 from storage.engine import SessionFactory
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'worker.db'}")
-    monkeypatch.chdir(tmp_path)
-    return CliRunner()
 
 
 def test_run_one_job_now(cli: CliRunner) -> None:
