@@ -6,7 +6,7 @@ import asyncio
 
 from telegram import Chat, Message, Update
 
-from bot.telegram.processing import PerChatUpdateProcessor
+from bot.telegram.processing import CHAT_BURST, CHAT_RATE, PerChatUpdateProcessor
 
 
 def update(update_id: int, chat_id: int) -> Update:
@@ -53,7 +53,8 @@ async def test_locks_are_released_when_idle() -> None:
 
 
 async def test_a_flooding_chat_does_not_take_the_slots_of_other_chats() -> None:
-    processor = PerChatUpdateProcessor(2)  # two updates processed at a time
+    clock = FakeClock()
+    processor = PerChatUpdateProcessor(2, clock=clock, sleep=clock.sleep)  # two updates processed at a time
     release_flood = asyncio.Event()
     done: list[str] = []
 
@@ -73,3 +74,36 @@ async def test_a_flooding_chat_does_not_take_the_slots_of_other_chats() -> None:
         await asyncio.gather(*flood)
 
     assert done[10:] == [f"flood{n}" for n in range(50)]  # the flood still runs in its own order
+
+
+async def test_a_chat_beyond_its_burst_is_spread_out_while_other_chats_are_not() -> None:
+    clock = FakeClock()
+    processor = PerChatUpdateProcessor(4, clock=clock, sleep=clock.sleep)
+    ran: list[tuple[int, float]] = []
+
+    async def handled(chat: int) -> None:
+        ran.append((chat, clock.now))
+
+    async with processor:
+        flood = [processor.process_update(update(n, 1), handled(1)) for n in range(CHAT_BURST + 3)]
+        await asyncio.gather(*flood, processor.process_update(update(99, 2), handled(2)))
+
+    flood_times = [at for chat, at in ran if chat == 1]
+    assert flood_times[:CHAT_BURST] == [0.0] * CHAT_BURST  # a burst runs at once
+    assert flood_times[CHAT_BURST:] == [n / CHAT_RATE for n in (1, 2, 3)]  # then CHAT_RATE a second
+    assert clock.sleeps == [1 / CHAT_RATE] * 3 and any(chat == 2 for chat, _ in ran)  # only the flood waited
+
+
+class FakeClock:
+    """Time that moves only when the processor waits."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
