@@ -73,14 +73,14 @@ async def handoff_for_topic(*, session: AsyncSession, topic_id: int) -> Handoff 
     return (await session.scalars(query)).first()
 
 
-async def accept_handoff(*, session: AsyncSession, handoff_id: int, staff_name: str, now: datetime) -> Handoff:
-    """The first staff reply makes the handoff active (the wait ends there, for reports); later replies
-    change nothing. `staff_name` is for the caller's messages; staff are not CRM rows here."""
+async def accept_handoff(*, session: AsyncSession, handoff_id: int, staff_id: int, now: datetime) -> Handoff:
+    """The first staff reply makes the handoff active and records who took it (the wait ends there, for
+    reports); later replies change nothing."""
     handoff = await session.get(Handoff, handoff_id)
     if handoff is None:
         raise UnknownHandoff(f"no handoff #{handoff_id}")
     if handoff.status == "waiting":
-        handoff.status, handoff.accepted_at = "active", now
+        handoff.status, handoff.accepted_at, handoff.staff_id = "active", now, staff_id
         await session.flush()
     return handoff
 

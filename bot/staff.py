@@ -90,7 +90,7 @@ class StaffDesk:
             return await self._close_handoff(session, customer, current.id, now)
         if not body or body.startswith("/"):  # media, or a command meant for the bot: not for the customer
             return self._to_staff_only("staff.not_relayed")
-        return await self._relay(session, customer, current.id, staff_name=member.name, body=body, now=now)
+        return await self._relay(session, customer, current.id, member=member, body=body, now=now)
 
     async def _refuse(self, user_id: int) -> StaffRelayResult:
         """Not registered (or removed): a polite refusal into the topic the first time in a day, then silence."""
@@ -107,11 +107,11 @@ class StaffDesk:
         return StaffRelayResult(customer_chat_id=None, staff_replies=(Reply(refusal),))
 
     async def _relay(
-        self, session: AsyncSession, customer: Customer, handoff_id: int, *, staff_name: str, body: str, now: datetime
+        self, session: AsyncSession, customer: Customer, handoff_id: int, *, member: Staff, body: str, now: datetime
     ) -> StaffRelayResult:
-        await handoff.accept_handoff(session=session, handoff_id=handoff_id, staff_name=staff_name, now=now)
+        await handoff.accept_handoff(session=session, handoff_id=handoff_id, staff_id=member.id, now=now)
         language = await self._language_of(customer)
-        reply = Reply(catalogue_text(language, "human.staff_says", name=staff_name, text=body))
+        reply = Reply(catalogue_text(language, "human.staff_says", name=member.name, text=body))
         await conversation_log.log_turn(
             session=session, customer_id=customer.id, direction="out", text=reply.text, handler="staff", now=now
         )

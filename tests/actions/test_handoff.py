@@ -9,7 +9,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions import handoff
 from actions.customers import UnknownCustomer
+from actions.staff import add_staff
+from storage.models import Staff
 from tests.support.loyalty import NOW, make_customer
+
+
+async def agent(session: AsyncSession, name: str, telegram_user_id: int) -> Staff:
+    member, _created = await add_staff(
+        session=session, name=name, role="agent", telegram_user_id=telegram_user_id, actor="test", now=NOW
+    )
+    return member
 
 
 async def test_one_open_handoff_per_customer(session: AsyncSession) -> None:
@@ -39,8 +48,9 @@ async def test_topic_accept_close_and_rate(session: AsyncSession) -> None:
     opened, _ = await handoff.request_handoff(session=session, customer_id=customer.id, reason="", now=NOW)
     await handoff.set_topic(session=session, customer_id=customer.id, topic_id=777)
     assert (await handoff.handoff_for_topic(session=session, topic_id=777)) is opened
-    accepted = await handoff.accept_handoff(session=session, handoff_id=opened.id, staff_name="Lily", now=NOW)
-    assert (accepted.status, accepted.accepted_at) == ("active", NOW)
+    lily = await agent(session, "Lily", 501)
+    accepted = await handoff.accept_handoff(session=session, handoff_id=opened.id, staff_id=lily.id, now=NOW)
+    assert (accepted.status, accepted.accepted_at, accepted.staff_id) == ("active", NOW, lily.id)
     with pytest.raises(handoff.InvalidHandoffRating):  # not closed yet
         await handoff.rate_handoff(session=session, customer_id=customer.id, handoff_id=opened.id, rating=5, now=NOW)
     await handoff.close_handoff(session=session, handoff_id=opened.id, now=NOW)
@@ -66,10 +76,11 @@ async def test_someone_elses_handoff_cannot_be_rated(session: AsyncSession) -> N
 async def test_accepting_twice_keeps_the_first_time(session: AsyncSession) -> None:
     customer = await make_customer(session)
     opened, _ = await handoff.request_handoff(session=session, customer_id=customer.id, reason="", now=NOW)
-    await handoff.accept_handoff(session=session, handoff_id=opened.id, staff_name="Lily", now=NOW)
+    lily, tom = await agent(session, "Lily", 501), await agent(session, "Tom", 502)
+    await handoff.accept_handoff(session=session, handoff_id=opened.id, staff_id=lily.id, now=NOW)
     later = NOW + timedelta(minutes=9)
-    again = await handoff.accept_handoff(session=session, handoff_id=opened.id, staff_name="Tom", now=later)
-    assert (again.status, again.accepted_at) == ("active", NOW)
+    again = await handoff.accept_handoff(session=session, handoff_id=opened.id, staff_id=tom.id, now=later)
+    assert (again.status, again.accepted_at, again.staff_id) == ("active", NOW, lily.id)  # who took it first
     assert await handoff.waiting_handoffs(session=session) == []  # accepted: out of the queue, still open
     assert await handoff.active_handoff(session=session, customer_id=customer.id) is opened
     await handoff.close_handoff(session=session, handoff_id=opened.id, now=later)
@@ -108,4 +119,4 @@ async def test_unknown_customer_or_handoff_is_refused(session: AsyncSession) -> 
     with pytest.raises(UnknownCustomer):
         await handoff.request_handoff(session=session, customer_id=987654, reason="", now=NOW)
     with pytest.raises(handoff.UnknownHandoff):
-        await handoff.accept_handoff(session=session, handoff_id=987654, staff_name="Lily", now=NOW)
+        await handoff.accept_handoff(session=session, handoff_id=987654, staff_id=1, now=NOW)
