@@ -88,7 +88,7 @@ async def measure(nlu_url: str, database_url: str, count: int) -> list[float]:
             received[update.update_id] = time.monotonic()
 
         application.add_handler(TypeHandler(Update, note), group=-1)
-        async with running(application, polling=True, poll_interval=0.0, timeout=5):
+        async with running(application, polling=True, poll_timeout=5):
             for number in range(count + 5):  # the first five warm connections and caches
                 language, text = UTTERANCES[number % len(UTTERANCES)]
                 user_id = 7_000_000 + number

@@ -97,7 +97,7 @@ async def scenario(nlu_url: str, customers: int, *, loaded: bool, postgres: str 
             )
             await seed(database_url, settings)
             application = build_application(settings)
-            async with running(application, polling=True, poll_interval=0.0, timeout=5):
+            async with running(application, polling=True, poll_timeout=5):
                 await ordinary_customer(api, 6_000_000)  # warm connections and caches
                 load: list[asyncio.Task[None]] = []
                 if loaded:

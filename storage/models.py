@@ -312,6 +312,17 @@ class MessageLog(Base):
     )
 
 
+class InboxUpdate(Base):
+    """An update fetched by long polling and not yet processed: stored before the offset confirms it to
+    Telegram, deleted once processed, so neither a crash nor a database outage loses it."""
+
+    __tablename__ = "inbox_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[Created]
+
+
 class ProcessedUpdate(Base):
     """A Telegram update whose effects committed: written in the same transaction as those effects, so a
     redelivery after the commit changes nothing and one before it (a crash) is processed again.

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
@@ -24,6 +25,8 @@ from bot.conversation import TurnFailed
 from bot.pipeline import Pipeline
 from bot.staff import StaffDesk
 from bot.telegram import updates
+from bot.telegram.polling import DurablePoller
+from bot.telegram.polling import polling as polled_updates
 from bot.telegram.processing import PerChatUpdateProcessor
 from bot.telegram.rendering import render_replies, send_outgoing
 from bot.telegram.sender import Sender
@@ -208,25 +211,27 @@ async def _probe(check: Awaitable[Any]) -> bool:
 
 
 @asynccontextmanager
-async def running(application: BotApplication, *, polling: bool = False, **polling_options: Any) -> AsyncIterator[None]:
+async def running(
+    application: BotApplication, *, polling: bool = False, poll_timeout: float = 30, poll_retry_seconds: float = 5.0
+) -> AsyncIterator[None]:
     """Run the Application inside an existing event loop, in the order `run_polling` uses.
 
-    initialize → post_init → (start polling) → start; on exit: stop polling → stop → post_stop →
-    shutdown → post_shutdown. Used by the webhook server, the end-to-end tests and the benchmark.
+    initialize → post_init → start → (durable polling); on exit: stop polling and let what is in
+    progress finish → stop → post_stop → shutdown → post_shutdown. Used by `carebot bot` (both modes),
+    the end-to-end tests and the benchmarks.
     """
     await application.initialize()
     try:
         if application.post_init is not None:
             await application.post_init(application)
-        if polling:
-            updater = _ready(application.updater, "updater")
-            await updater.start_polling(allowed_updates=Update.ALL_TYPES, **polling_options)
         await application.start()
         try:
-            yield
+            if polling:
+                async with polled_updates(_durable_poller(application, poll_timeout, poll_retry_seconds)):
+                    yield
+            else:
+                yield
         finally:
-            if application.updater is not None and application.updater.running:
-                await application.updater.stop()
             await application.stop()
             if application.post_stop is not None:
                 await application.post_stop(application)
@@ -234,6 +239,28 @@ async def running(application: BotApplication, *, polling: bool = False, **polli
         await application.shutdown()
         if application.post_shutdown is not None:
             await application.post_shutdown(application)
+
+
+def _durable_poller(application: BotApplication, timeout: float, retry_seconds: float) -> DurablePoller:
+    services = _ready(application.bot_data.services, "services")
+    return DurablePoller(
+        application,
+        process=lambda update: process_and_report(application, update),
+        session_factory=services.session_factory,
+        timeout=timeout,
+        retry_seconds=retry_seconds,
+    )
+
+
+async def serve_polling(application: BotApplication, *, stop: asyncio.Event | None = None) -> None:
+    """Long polling (every update processed at least once) until Ctrl-C, SIGTERM or `stop`."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with running(application, polling=True):
+        logger.info("polling Telegram for updates")
+        await stop.wait()
 
 
 async def serve_webhook(

@@ -21,15 +21,13 @@ def bot_command(
     _require_token(settings)
     if webhook:
         _require_webhook(settings)
-    from telegram import Update
-
-    from bot.telegram.app import build_application, serve_webhook
+    from bot.telegram.app import build_application, serve_polling, serve_webhook
 
     application = build_application(settings)
     if webhook:
         asyncio.run(serve_webhook(application, settings))
     else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        asyncio.run(serve_polling(application))
 
 
 def _require_token(settings: Settings) -> None:

@@ -102,7 +102,7 @@ def start_bot(
         application = build_application(make_settings(fake_bot_api, nlu_url=nlu_url))
         tracker = UpdateTracker()
         tracker.install(application)
-        async with running(application, polling=True, poll_interval=0.0, timeout=5):
+        async with running(application, polling=True, poll_timeout=5):
             yield RunningBot(fake_bot_api, application, tracker)
 
     return start  # type: ignore[return-value]

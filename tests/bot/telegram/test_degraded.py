@@ -35,7 +35,7 @@ async def test_with_redis_down_customers_still_get_answers(
     application = build_application(settings)
     tracker = UpdateTracker()
     tracker.install(application)
-    async with running(application, polling=True, poll_interval=0.0, timeout=5):
+    async with running(application, polling=True, poll_timeout=5):
         chat = Conversation(fake_bot_api, tracker, ZH_CUSTOMER, "zh")
         points = await chat.say("我的积分")
         complaint = await chat.say("我要投诉")

@@ -41,7 +41,7 @@ async def test_a_failed_update_is_answered_with_an_apology_and_logged_without_th
     application = build_application(settings, services_factory=with_broken_nlu)
     tracker = UpdateTracker()
     tracker.install(application)
-    async with running(application, polling=True, poll_interval=0.0, timeout=5):
+    async with running(application, polling=True, poll_timeout=5):
         with caplog.at_level(logging.ERROR):
             replies = await Conversation(fake_bot_api, tracker, ZH_CUSTOMER, "zh").say(SECRET)
 

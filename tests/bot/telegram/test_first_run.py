@@ -98,7 +98,7 @@ async def test_a_fresh_install_serves_known_and_unknown_customers(
     engine = create_engine(empty_database)
     crm = create_session_factory(engine)
     try:
-        async with running(application, polling=True, poll_interval=0.0, timeout=5):
+        async with running(application, polling=True, poll_timeout=5):
             known = Conversation(fake_bot_api, tracker, KNOWN, "en")
             stranger = Conversation(fake_bot_api, tracker, UNKNOWN, "zh")
             balance = await known.say("how many points do I have")

@@ -69,7 +69,7 @@ async def test_the_customer_and_staff_paths_log_failures_without_personal_data(
     tracker = UpdateTracker()
     tracker.install(application)
     caplog.set_level(logging.INFO)
-    async with running(application, polling=True, poll_interval=0.0, timeout=5):
+    async with running(application, polling=True, poll_timeout=5):
         customer = Conversation(fake_bot_api, tracker, 4_242_001, "zh")
         await customer.send(fake_bot_api.user_message(4_242_001, TEXT, first_name=NAME, language_code="zh"))
         staff_update = fake_bot_api.group_message(STAFF_GROUP_ID, 77, STAFF_AGENT, f"{NAME}您好，{TEXT}")
