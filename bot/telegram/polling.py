@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -55,7 +56,8 @@ class DurablePoller:
         self._retry_seconds = retry_seconds
         self._clock = clock
         self._offset = 0
-        self._in_progress: dict[int, asyncio.Task[None]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._in_progress: Counter[int] = Counter()  # update id -> deliveries being processed
 
     async def run(self) -> None:
         """Poll until cancelled; start with what an earlier process left in the inbox."""
@@ -70,7 +72,7 @@ class DurablePoller:
             batch = await self._fetch()
             if batch and await self._store(batch):
                 self._offset = batch[-1].update_id + 1
-                for update in batch:
+                for update in batch:  # a repeat of an update still in progress runs too: the claim stops it
                     self._start(update)
             elif batch:  # not stored: the offset stays and Telegram keeps the batch for the next call
                 await asyncio.sleep(self._retry_seconds)
@@ -80,8 +82,8 @@ class DurablePoller:
 
     async def drain(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
         """Let the updates being processed finish (before the Application stops)."""
-        if self._in_progress:
-            await asyncio.wait(list(self._in_progress.values()), timeout=timeout)
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=timeout)
 
     async def _fetch(self) -> list[Update]:
         try:
@@ -107,10 +109,10 @@ class DurablePoller:
         return True
 
     def _start(self, update: Update) -> None:
-        if update.update_id in self._in_progress:
-            return
+        self._in_progress[update.update_id] += 1
         task = asyncio.create_task(self._handle(update), name=f"update-{update.update_id}")
-        self._in_progress[update.update_id] = task
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _handle(self, update: Update) -> None:
         try:
@@ -120,7 +122,9 @@ class DurablePoller:
         except Exception as error:  # the inbox keeps it: tried again by `_retry_pending`
             logger.warning("update %s stays in the inbox (%s)", update.update_id, type(error).__name__)
         finally:
-            self._in_progress.pop(update.update_id, None)
+            self._in_progress[update.update_id] -= 1
+            if not self._in_progress[update.update_id]:
+                del self._in_progress[update.update_id]
 
     async def _retry_pending(self) -> None:
         try:
@@ -131,7 +135,7 @@ class DurablePoller:
             return
         for payload in payloads:
             update = Update.de_json(payload, self._application.bot)
-            if update is not None:
+            if update is not None and update.update_id not in self._in_progress:  # not twice at once
                 self._start(update)
 
 
