@@ -7,6 +7,7 @@ import asyncio
 from telegram import Chat, Message, Update
 
 from bot.telegram.processing import CHAT_BURST, CHAT_RATE, PerChatUpdateProcessor
+from tests.support.clock import FakeClock
 
 
 def update(update_id: int, chat_id: int) -> Update:
@@ -53,7 +54,7 @@ async def test_locks_are_released_when_idle() -> None:
 
 
 async def test_a_flooding_chat_does_not_take_the_slots_of_other_chats() -> None:
-    clock = FakeClock()
+    clock = FakeClock(now=0.0)
     processor = PerChatUpdateProcessor(2, clock=clock, sleep=clock.sleep)  # two updates processed at a time
     release_flood = asyncio.Event()
     done: list[str] = []
@@ -77,7 +78,7 @@ async def test_a_flooding_chat_does_not_take_the_slots_of_other_chats() -> None:
 
 
 async def test_a_chat_beyond_its_burst_is_spread_out_while_other_chats_are_not() -> None:
-    clock = FakeClock()
+    clock = FakeClock(now=0.0)
     processor = PerChatUpdateProcessor(4, clock=clock, sleep=clock.sleep)
     ran: list[tuple[int, float]] = []
 
@@ -92,18 +93,3 @@ async def test_a_chat_beyond_its_burst_is_spread_out_while_other_chats_are_not()
     assert flood_times[:CHAT_BURST] == [0.0] * CHAT_BURST  # a burst runs at once
     assert flood_times[CHAT_BURST:] == [n / CHAT_RATE for n in (1, 2, 3)]  # then CHAT_RATE a second
     assert clock.sleeps == [1 / CHAT_RATE] * 3 and any(chat == 2 for chat, _ in ran)  # only the flood waited
-
-
-class FakeClock:
-    """Time that moves only when the processor waits."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds

@@ -16,22 +16,8 @@ from bot.telegram.sender import Bucket, Sender, TelegramLimits
 from storage.engine import SessionFactory
 from storage.models import Customer, Tier
 from storage.redis_state import RateLimiter
+from tests.support.clock import FakeClock
 from tests.support.fake_bot_api import FakeBotApi
-
-
-class FakeClock:
-    """Time that only moves when the sender sleeps, so waits are exact and tests take no time."""
-
-    def __init__(self) -> None:
-        self.now = 1_000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def make_sender(
