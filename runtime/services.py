@@ -20,6 +20,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from actions.rules import LoyaltyRules
+from actions.shop_setup import ShopRules
 from nlu.client import NluClient, NluResult
 from runtime.settings import Settings
 from runtime.shop_config import load_shop_rules, sync_shop_config
@@ -59,11 +60,11 @@ class Services:
     resend_after: timedelta = timedelta(seconds=30)
 
 
-def loyalty_rules(settings: Settings) -> LoyaltyRules:
+def loyalty_rules(settings: Settings, shop: ShopRules | None = None) -> LoyaltyRules:
     """The loyalty rules the actions apply: the care settings, and the currencies (points per unit) and
-    opening day (midnight in the shop's time zone) of the shop's configuration file."""
+    opening day (midnight in the shop's time zone) of the shop's configuration file (read unless given)."""
     care = settings.care
-    shop = load_shop_rules(care.shop_config)
+    shop = shop or load_shop_rules(care.shop_config)
     return LoyaltyRules(
         points_per_unit=dict(shop.currencies),
         expiry_months=care.points_expiry_months,
@@ -97,14 +98,15 @@ async def open_services(settings: Settings, *, nlu: Parser | None = None) -> Asy
     session_factory = create_session_factory(engine)
     try:
         await prepare_database(engine)
-        await sync_shop_config(session_factory, settings.care.shop_config)
+        shop = load_shop_rules(settings.care.shop_config)  # read once: synced, then the loyalty rules
+        await sync_shop_config(session_factory, shop)
         yield Services(
             engine=engine,
             session_factory=session_factory,
             redis=redis,
             dialogue=DialogueStore(redis, ttl_seconds=settings.bot.dialogue_ttl_seconds),
             nlu=parser,
-            rules=loyalty_rules(settings),
+            rules=loyalty_rules(settings, shop),
             timezone=ZoneInfo(settings.care.timezone),
             default_language=settings.care.default_language,
             resend_after=timedelta(seconds=settings.bot.resend_unsent_after_seconds),

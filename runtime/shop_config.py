@@ -25,9 +25,8 @@ def load_shop_rules(path: Path) -> ShopRules:
         raise SettingsError(f"SHOP_CONFIG={path}:\n  {error}") from None
 
 
-async def sync_shop_config(session_factory: SessionFactory, path: Path) -> None:
+async def sync_shop_config(session_factory: SessionFactory, rules: ShopRules) -> None:
     """Copy the file's tier ladder into the database (idempotent: an unchanged file writes nothing)."""
-    rules = load_shop_rules(path)
     async with session_factory() as session, session.begin():
         report = await sync_shop_rules(session=session, rules=rules)
     if report.added or report.changed:
