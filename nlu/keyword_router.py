@@ -41,7 +41,17 @@ RULES: tuple[KeywordRule, ...] = (
     KeywordRule(
         "request_human",
         zh=("人工", "真人", "客服", "转接", "找个人", "活人"),
-        en=("human", "agent", "real person", "representative", "operator", "someone real", "staff", "customer service"),
+        en=(
+            "human",
+            "agent",
+            "real person",
+            "to a person",
+            "representative",
+            "operator",
+            "someone real",
+            "staff",
+            "customer service",
+        ),
     ),
     KeywordRule(
         "complaint",

@@ -19,6 +19,7 @@ KNOWN = {rule.intent for rule in RULES} | {HELP_INTENT}
         ("my pts", "check_points"),
         ("找人工客服", "request_human"),
         ("I need an agent", "request_human"),
+        ("I want to talk to a person", "request_human"),
         ("差评！", "complaint"),
         ("worst service ever", "complaint"),
         ("回复TD退订", "unsubscribe"),
