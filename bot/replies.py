@@ -23,8 +23,17 @@ def menu_buttons(turn: Turn) -> list[list[Button]]:
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
 
+def salutation(turn: Turn) -> str:
+    """The customer's name as it goes into a greeting ("Hello{name}!"): nothing at all when we have none
+    (an erased customer, a terminal chat without --name), never "Hello !"."""
+    name = (turn.customer.name or "").strip()
+    if not name:
+        return ""
+    return name if turn.language == "zh" else f" {name}"
+
+
 def main_menu(turn: Turn, key: str = "menu.intro") -> list[Reply]:
-    return [turn.reply(key, buttons=menu_buttons(turn), name=turn.customer.name or "")]
+    return [turn.reply(key, buttons=menu_buttons(turn), name=salutation(turn))]
 
 
 def stale_button(turn: Turn) -> list[Reply]:

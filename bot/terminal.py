@@ -1,7 +1,9 @@
 """The conversation pipeline on standard input and output (`carebot chat`).
 
 One customer message per line; buttons are printed as numbered options and a line that is just a
-number presses that option. Works piped (scripted) and interactively.
+number presses that option. Works piped (scripted) and interactively. Piped lines are echoed ("> …")
+before their replies, so a transcript reads like the conversation; `/quit`, `quit`, `exit` or the end of
+the input ends it (those words are never sent to the bot).
 """
 
 from __future__ import annotations
@@ -19,6 +21,14 @@ from runtime.logs import log_unexpected
 
 logger = logging.getLogger(__name__)
 
+QUIT_WORDS = frozenset({"/quit", "/exit", "quit", "exit", "退出聊天"})
+ECHO_PREFIX = "> "
+
+
+def is_quit(line: str) -> bool:
+    """The terminal's own way out; inside the conversation "退出" and "cancel" still leave a flow."""
+    return line.strip().lower() in QUIT_WORDS
+
 
 @dataclass
 class TerminalChat:
@@ -32,11 +42,15 @@ class TerminalChat:
 
     async def run(self, lines: Iterable[str], *, interactive: bool) -> None:
         if interactive:
-            self._print("(type a message; a number presses a button; Ctrl-D quits)")
+            self._print("(type a message; a number presses a button; /quit or Ctrl-D ends the chat)")
         for raw in lines:
-            line = raw.rstrip("\n")
+            line = raw.rstrip("\r\n")
             if not line.strip():
                 continue
+            if not interactive:  # a typed line is on the screen already; a piped one is not
+                self._print(f"{ECHO_PREFIX}{line}")
+            if is_quit(line):
+                break
             self._show(await self._answer(self._incoming(line)))
 
     async def _answer(self, incoming: Incoming) -> Outcome:

@@ -11,8 +11,8 @@ TEXTS: dict[str, str] = {
     "menu.human": "Talk to a person",
     "menu.history": "Points history",
     "menu.show": "Show the menu",
-    "greet.hello": "Hello {name}! I'm the shop's care assistant 😊 How can I help?",
-    "greet.welcome": "Welcome {name}! I can check your points and orders, redeem rewards, answer product questions, "
+    "greet.hello": "Hello{name}! I'm the shop's care assistant 😊 How can I help?",
+    "greet.welcome": "Welcome{name}! I can check your points and orders, redeem rewards, answer product questions, "
     "or put you through to a person.",
     "smalltalk.thanks": "You're welcome! I'm here whenever you need me.",
     "smalltalk.goodbye": "Goodbye, have a lovely day! Message me any time.",

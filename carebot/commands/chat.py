@@ -23,11 +23,14 @@ from storage.models import Product
 def chat_command(
     ctx: typer.Context,
     user: int = typer.Option(900_000_001, "--user", help="the Telegram user id the chat speaks as"),
-    name: str = typer.Option("Terminal", "--name", help="the customer's first name"),
+    name: str = typer.Option("", "--name", help="the customer's first name (default: none, as if not given)"),
     lang: str = typer.Option("", "--lang", help="Telegram language hint: zh or en"),
     with_nlu: bool = typer.Option(False, "--with-nlu", help="start the local Rasa server if NLU_URL is not up"),
 ) -> None:
-    """Chat with the assistant on standard input/output (piped input: one message per line)."""
+    """Chat with the assistant on standard input/output (piped input: one message per line, echoed).
+
+    Ends on /quit, quit or the end of the input.
+    """
     if lang not in ("", "zh", "en"):
         raise typer.BadParameter("expected zh or en", param_hint="--lang")
     settings = settings_of(ctx)
