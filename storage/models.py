@@ -228,6 +228,8 @@ class Staff(Base):
     email: Mapped[str | None] = mapped_column(String(200), unique=True)
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # An argon2 hash (pwdlib) for the web console; None: this person cannot log in to the console.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[Created]
 
     __table_args__ = (

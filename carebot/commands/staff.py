@@ -1,9 +1,11 @@
-"""`carebot staff add|list|remove`: who may act in the staff group, and the name customers see them by."""
+"""`carebot staff add|list|remove|password`: who may act in the staff group and log in to the console, and
+the name customers see them by."""
 
 from __future__ import annotations
 
 import getpass
 import json
+import sys
 from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -12,6 +14,7 @@ import typer
 
 from actions.errors import DomainError
 from actions.staff import add_staff, list_staff, remove_staff
+from actions.staff_passwords import one_time_password, set_password
 from carebot.context import command_session, run, settings_of
 from storage.models import STAFF_ROLES, Staff
 
@@ -28,26 +31,65 @@ def add_command(
     telegram_id: int | None = typer.Option(
         None, "--telegram-id", help="their Telegram user id: needed to act in the staff group"
     ),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="read their console password from standard input instead of printing one"
+    ),
 ) -> None:
-    """Register a staff member (a removed one with the same Telegram id comes back)."""
+    """Register a staff member (a removed one with the same Telegram id comes back) with a console password:
+    a one-time password is printed unless --password-stdin gives one."""
     settings = settings_of(ctx)
+    password, generated = _password(password_stdin)
 
     async def body() -> tuple[dict[str, Any], bool]:
         async with command_session(settings) as session:
+            now = datetime.now(UTC)
             member, created = await add_staff(
-                session=session,
-                name=name,
-                role=role,
-                telegram_user_id=telegram_id,
-                actor=_actor(),
-                now=datetime.now(UTC),
+                session=session, name=name, role=role, telegram_user_id=telegram_id, actor=_actor(), now=now
             )
+            await set_password(session=session, key=str(member.id), password=password, actor=_actor(), now=now)
             return _as_dict(member), created
 
     row, created = _run_domain(body())
     typer.echo(f"{'added' if created else 're-activated'} staff {_line(row)}")
     if row["telegram_user_id"] is None:
         typer.echo("note: without --telegram-id they cannot act in the staff group")
+    _show_password(row, password, generated)
+
+
+@staff_app.command("password")
+def password_command(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., metavar="ID|NAME", help="internal staff id or name"),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="read the new password from standard input instead of printing one"
+    ),
+) -> None:
+    """Give a staff member a new console password (their open console sessions end)."""
+    settings = settings_of(ctx)
+    password, generated = _password(password_stdin)
+
+    async def body() -> dict[str, Any]:
+        async with command_session(settings) as session:
+            member = await set_password(
+                session=session, key=key, password=password, actor=_actor(), now=datetime.now(UTC)
+            )
+            return _as_dict(member)
+
+    row = _run_domain(body())
+    typer.echo(f"new console password for staff {_line(row)}")
+    _show_password(row, password, generated)
+
+
+def _password(from_stdin: bool) -> tuple[str, bool]:
+    """The password to set: the first line of standard input, or a fresh one-time password (True)."""
+    if not from_stdin:
+        return one_time_password(), True
+    return sys.stdin.readline().rstrip("\r\n"), False
+
+
+def _show_password(row: dict[str, Any], password: str, generated: bool) -> None:
+    if generated:
+        typer.echo(f"console password for {row['name']} (shown once, hand it over privately): {password}")
 
 
 @staff_app.command("list")

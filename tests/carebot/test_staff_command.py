@@ -1,13 +1,17 @@
-"""`carebot staff add|list|remove`: register, list (table or JSON), deactivate; mistakes are one line."""
+"""`carebot staff add|list|remove|password`: register, list (table or JSON), deactivate; mistakes are one line."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
 from typer.testing import CliRunner
 
+from actions.staff_passwords import authenticate
 from carebot.cli import app
+from runtime.services import open_services
+from runtime.settings import load_settings
 from storage import migrate
 
 
@@ -68,3 +72,28 @@ def test_mistakes_are_one_line(cli: CliRunner, arguments: list[str], message: st
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [result.output.strip()] and result.output.startswith(message)
     assert [row["name"] for row in _listed(cli)] == ["Amy"]
+
+
+def test_add_prints_a_one_time_password_that_logs_in_and_password_replaces_it(cli: CliRunner) -> None:
+    added = cli.invoke(app, ["staff", "add", "Amy", "--role", "agent"])
+    assert added.exit_code == 0, added.output
+    first = added.output.strip().splitlines()[-1]
+    assert first.startswith("console password for Amy (shown once")
+    old_password = first.rsplit(" ", 1)[1]
+
+    chosen = cli.invoke(app, ["staff", "password", "amy", "--password-stdin"], input="a long passphrase\n")
+    assert chosen.exit_code == 0, chosen.output
+    assert chosen.output.startswith("new console password for staff #1") and "passphrase" not in chosen.output
+    assert _logs_in("Amy", "a long passphrase") and not _logs_in("Amy", old_password)
+
+    short = cli.invoke(app, ["staff", "add", "Bob", "--role", "agent", "--password-stdin"], input="short\n")
+    assert short.exit_code == 1 and short.output.startswith("error: a console password is 10 to 256 characters")
+    assert [row["name"] for row in _listed(cli)] == ["Amy"]  # refused whole: Bob was not added
+
+
+def _logs_in(name: str, password: str) -> bool:
+    async def check() -> bool:
+        async with open_services(load_settings()) as services, services.session_factory() as session:
+            return await authenticate(session=session, name=name, password=password) is not None
+
+    return asyncio.run(check())
