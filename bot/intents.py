@@ -73,6 +73,13 @@ BUTTON_HANDLERS: dict[str, ButtonHandler] = {
     "rate": rating.on_button,
 }
 
+# The question a flow is waiting on, asked again after an aside (stopping promotions mid-complaint).
+FLOW_REPROMPTS: dict[str, Callable[[Turn], list[Reply]]] = {
+    "redeem": redeem.reprompt,
+    "complaint": complaint.reprompt,
+    "profile": profile_edit.reprompt,
+}
+
 # A flow's text handler returns None when the text is not for it (the flow has ended; the NLU decides).
 FLOW_TEXT_HANDLERS: dict[str, Callable[[Turn, str], Awaitable[list[Reply] | None]]] = {
     "redeem": redeem.on_text,

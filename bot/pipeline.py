@@ -20,9 +20,10 @@ from actions.errors import DomainError
 from actions.updates import claim_update, earlier_delivery, keep_outcome, mark_answered
 from bot import callbacks
 from bot.conversation import Incoming, Outcome, Reply, StaffNotice, TurnFailed, clean_text
+from bot.escapes import Escape, escape_of
 from bot.flows.yesno import is_cancel
 from bot.handlers import care, menu
-from bot.intents import BUTTON_HANDLERS, COMMAND_HANDLERS, FLOW_TEXT_HANDLERS, INTENT_HANDLERS
+from bot.intents import BUTTON_HANDLERS, COMMAND_HANDLERS, FLOW_REPROMPTS, FLOW_TEXT_HANDLERS, INTENT_HANDLERS
 from bot.language import choose_language
 from bot.replies import main_menu, stale_button
 from bot.texts import text as catalogue_text
@@ -38,6 +39,7 @@ FALLBACKS_BEFORE_HUMAN = 2
 MEDIA_KINDS = ("photo", "voice", "document", "location", "sticker", "other")
 MAX_UNSURE_TEXT = 500
 PRIVACY_COMMANDS = ("mydata", "deleteme")
+ASIDE_COMMANDS = ("stop",)  # answered inside a flow, which then asks its question again
 
 
 def _suggestions(text: str, result: NluResult) -> list[str]:
@@ -207,7 +209,12 @@ class Pipeline:
         if incoming.kind == "command":
             handler = COMMAND_HANDLERS.get(incoming.command or "")
             turn.handler = f"command.{incoming.command}" if handler else "command.unknown"
-            return await handler(turn) if handler else main_menu(turn, "command.unknown")
+            if handler is None:
+                return main_menu(turn, "command.unknown")
+            replies = await handler(turn)
+            if incoming.command in ASIDE_COMMANDS:  # /stop inside a complaint: done, and the complaint goes on
+                replies += self._reprompt(turn)
+            return replies
         if incoming.kind != "text":
             turn.handler = f"odd.{incoming.kind}"
             return menu.odd_input(turn, incoming.kind)
@@ -216,10 +223,10 @@ class Pipeline:
             return menu.odd_input(turn, "other")
         flow = turn.flow
         if flow is not None:
-            if is_cancel(incoming.text):
-                turn.end_flow()
-                turn.handler = "flow.cancel"
-                return main_menu(turn, "flow.cancelled")
+            escape = escape_of(incoming.text)
+            if escape is not None:  # before the flow can take it as an answer
+                turn.handler = f"flow.escape.{escape}"
+                return await self._escape(turn, escape)
             consume = FLOW_TEXT_HANDLERS.get(str(flow.get("name")))
             if consume is not None:
                 turn.handler = f"flow.{flow.get('name')}"
@@ -230,7 +237,34 @@ class Pipeline:
                 turn.end_flow()  # a confirm-only flow (erase) ends when the customer talks about something else
         return await self._understand(turn)
 
+    async def _escape(self, turn: Turn, escape: Escape) -> list[Reply]:
+        """A way out asked for inside a flow: a person, cancel, erasure, no promotions, or an insult."""
+        if escape == "cancel":
+            turn.end_flow()
+            return main_menu(turn, "flow.cancelled")
+        if escape == "human":
+            return await care.request_human(turn)  # ends the flow
+        if escape == "erase":
+            return await care.delete_me(turn)  # the erasure question replaces the flow
+        if escape == "unsubscribe":
+            return await care.unsubscribe(turn) + self._reprompt(turn)
+        # An insult is not an answer: nothing is stored, a person is offered, the flow waits.
+        buttons = [
+            [turn.button("menu.human", "menu", "request_human")],
+            [turn.button("flow.cancel_button", "flow", "cancel")],
+        ]
+        return [turn.reply("flow.abuse", buttons=buttons)]
+
+    def _reprompt(self, turn: Turn) -> list[Reply]:
+        flow = turn.flow
+        reprompt = FLOW_REPROMPTS.get(str(flow.get("name"))) if flow is not None else None
+        return reprompt(turn) if reprompt is not None else []
+
     async def _understand(self, turn: Turn) -> list[Reply]:
+        escape = escape_of(turn.incoming.text)
+        if escape in ("human", "erase", "unsubscribe"):  # certain enough to act on without the model
+            turn.handler = f"escape.{escape}"
+            return await self._escape(turn, escape)
         result = await self._services.nlu.parse(turn.incoming.text)
         turn.nlu = result
         if not result.confident:

@@ -28,9 +28,29 @@ MAX_DESCRIPTION = 2000
 async def start(turn: Turn) -> list[Reply]:
     order_ref = turn.nlu.entity("order_id") if turn.nlu else None
     turn.start_flow("complaint", step="category", order_ref=order_ref, key=secrets.token_hex(8))
+    return [_category_question(turn)]
+
+
+def _category_question(turn: Turn) -> Reply:
     rows = [[turn.button(f"complaint.category.{c}", "complaint", "cat", c)] for c in CATEGORIES]
     rows.append([turn.button("flow.cancel_button", "flow", "cancel")])
-    return [turn.reply("complaint.ask_category", buttons=rows)]
+    return turn.reply("complaint.ask_category", buttons=rows)
+
+
+def _order_question(turn: Turn, key: str = "complaint.ask_order") -> Reply:
+    return turn.reply(key, buttons=[[turn.button("complaint.no_order", "complaint", "skip")]])
+
+
+def reprompt(turn: Turn) -> list[Reply]:
+    """The question the complaint is waiting on, asked again (after an aside such as stopping promotions)."""
+    step = (turn.flow or {}).get("step")
+    if step == "category":
+        return [_category_question(turn)]
+    if step == "description":
+        return [turn.reply("complaint.ask_description")]
+    if step == "order":
+        return [_order_question(turn)]
+    return _ask_confirmation(turn)
 
 
 async def on_button(turn: Turn, callback: Callback) -> list[Reply]:
@@ -61,7 +81,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
             flow["order_ref"] = (found or flow["order_ref"])[:64]
             return _ask_confirmation(turn)
         flow["step"] = "order"
-        return [turn.reply("complaint.ask_order", buttons=[[turn.button("complaint.no_order", "complaint", "skip")]])]
+        return [_order_question(turn)]
     if step == "order":
         return await _order_given(turn, text)
     if step == "confirm":
@@ -87,8 +107,7 @@ async def _order_given(turn: Turn, text: str) -> list[Reply]:
     elif normalise(text) in NO_ORDER_WORDS or await yes_or_no(turn, text) is False:
         flow["order_ref"] = None
     else:
-        skip = [[turn.button("complaint.no_order", "complaint", "skip")]]
-        return [turn.reply("complaint.ask_order_again", buttons=skip)]
+        return [_order_question(turn, "complaint.ask_order_again")]
     return _ask_confirmation(turn)
 
 

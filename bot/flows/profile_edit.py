@@ -41,9 +41,21 @@ async def start(turn: Turn) -> list[Reply]:
     if _field_named(turn.incoming.text) == "language":
         return language_buttons(turn)
     turn.start_flow("profile", step="field")
+    return [_field_question(turn)]
+
+
+def _field_question(turn: Turn) -> Reply:
     rows = [[turn.button(f"profile.field.{name}", "profile", "field", name)] for name in FIELDS]
     rows.append([turn.button("flow.cancel_button", "flow", "cancel")])
-    return [turn.reply("profile.ask_field", buttons=rows)]
+    return turn.reply("profile.ask_field", buttons=rows)
+
+
+def reprompt(turn: Turn) -> list[Reply]:
+    """The question the profile change is waiting on, asked again."""
+    flow = turn.flow or {}
+    if flow.get("step") == "value" and flow.get("field") in FIELDS:
+        return [turn.reply(f"profile.ask_{flow['field']}")]
+    return [_field_question(turn)]
 
 
 def language_buttons(turn: Turn) -> list[Reply]:

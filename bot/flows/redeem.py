@@ -25,6 +25,14 @@ async def on_button(turn: Turn, callback: Callback) -> list[Reply]:
     return stale_button(turn)
 
 
+def reprompt(turn: Turn) -> list[Reply]:
+    """The question the redemption is waiting on, asked again (the reward buttons above still work)."""
+    if (turn.flow or {}).get("step") == "confirm":
+        buttons = [[turn.button("flow.yes", "redeem", "confirm"), turn.button("flow.no", "flow", "cancel")]]
+        return [turn.reply("redeem.confirm_again", buttons=buttons)]
+    return [turn.reply("redeem.pick_button")]
+
+
 async def on_text(turn: Turn, text: str) -> list[Reply]:
     flow = turn.flow or {}
     if flow.get("step") == "confirm":

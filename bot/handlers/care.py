@@ -16,7 +16,9 @@ from storage.models import Handoff
 
 async def request_human(turn: Turn) -> list[Reply]:
     """Open (or reuse) a handoff; staff see the profile in the customer's topic; the bot goes quiet.
-    Without a staff group nobody would read the chat: a ticket says when staff will answer instead."""
+    Without a staff group nobody would read the chat: a ticket says when staff will answer instead.
+    Any open flow ends: the person takes it from here."""
+    turn.end_flow()
     if not turn.services.staff_group:
         return await _ticket_for_staff(turn, reason=turn.incoming.text)
     opened, created = await handoff.request_handoff(

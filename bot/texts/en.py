@@ -56,6 +56,8 @@ TEXTS: dict[str, str] = {
     "flow.no": "❌ Cancel",
     "flow.cancel_button": "Cancel",
     "flow.cancelled": "Cancelled. What else can I do for you?",
+    "flow.abuse": "I can tell you're upset, and I'm sorry. Shall I get a person for you? "
+    "Or carry on where we were, or cancel.",
     # Points
     "points.balance": "Your points balance is {balance}.",
     "points.expiring": "Heads-up: {points} points start to expire on {date}, so use them soon.",

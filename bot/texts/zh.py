@@ -50,6 +50,7 @@ TEXTS: dict[str, str] = {
     "flow.no": "❌ 取消",
     "flow.cancel_button": "取消",
     "flow.cancelled": "已取消。还有什么可以帮您？",
+    "flow.abuse": "看得出您现在很不满意，非常抱歉。需要我帮您转人工客服吗？也可以接着刚才的步骤，或者取消。",
     # 积分
     "points.balance": "您当前的积分余额是 {balance} 分。",
     "points.expiring": "提醒：有 {points} 分将从 {date} 起陆续过期，记得及时使用哦。",

@@ -18,7 +18,8 @@ from storage.models import Customer, MessageLog, ProcessedUpdate
 from tests.bot.conftest import NOW
 from tests.support.fake_nlu import ScriptedNlu
 
-UNSUBSCRIBE = "别再给我发促销了"
+# Understood by the (scripted) NLU: a plain "别再给我发促销了" is an opt-out the pipeline recognises without it.
+UNSUBSCRIBE = "以后这类消息就不用发给我了"
 
 
 class FailsOnce(ScriptedNlu):
