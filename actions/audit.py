@@ -25,12 +25,25 @@ def record_staff_audit(
     return _record(session, actor=actor, action=action, target=("staff", staff_id), details=details, now=now)
 
 
+def record_event(
+    session: AsyncSession,
+    *,
+    actor: str,
+    action: str,
+    target: tuple[str, int | str],
+    details: dict[str, Any],
+    now: datetime,
+) -> AuditLog:
+    """Add an audit row about anything else (a handoff, a ticket, a console session) to the session."""
+    return _record(session, actor=actor, action=action, target=target, details=details, now=now)
+
+
 def _record(
     session: AsyncSession,
     *,
     actor: str,
     action: str,
-    target: tuple[str, int],
+    target: tuple[str, int | str],
     details: dict[str, Any],
     now: datetime,
 ) -> AuditLog:

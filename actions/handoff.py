@@ -18,6 +18,10 @@ class UnknownHandoff(DomainError):
     """No such handoff for this customer."""
 
 
+class HandoffTaken(DomainError):
+    """Another staff member already took this handoff, or it is closed."""
+
+
 class InvalidHandoffRating(DomainError):
     """Ratings are 1 to 5, for a closed handoff."""
 
@@ -79,6 +83,20 @@ async def accept_handoff(*, session: AsyncSession, handoff_id: int, staff_id: in
     handoff = await session.get(Handoff, handoff_id)
     if handoff is None:
         raise UnknownHandoff(f"no handoff #{handoff_id}")
+    if handoff.status == "waiting":
+        handoff.status, handoff.accepted_at, handoff.staff_id = "active", now, staff_id
+        await session.flush()
+    return handoff
+
+
+async def claim_handoff(*, session: AsyncSession, handoff_id: int, staff_id: int, now: datetime) -> Handoff:
+    """A staff member takes a waiting handoff from the queue (claiming one's own again changes nothing);
+    HandoffTaken when someone else has it or it is closed. The row is locked so two claims cannot both win."""
+    handoff = await session.scalar(select(Handoff).where(Handoff.id == handoff_id).with_for_update())
+    if handoff is None:
+        raise UnknownHandoff(f"no handoff #{handoff_id}")
+    if handoff.status == "closed" or (handoff.staff_id is not None and handoff.staff_id != staff_id):
+        raise HandoffTaken(f"handoff #{handoff_id} is closed or taken by someone else")
     if handoff.status == "waiting":
         handoff.status, handoff.accepted_at, handoff.staff_id = "active", now, staff_id
         await session.flush()

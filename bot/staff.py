@@ -21,14 +21,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions import conversation_log, handoff, privacy
 from actions.customers import get_customer
-from actions.staff import active_staff_by_telegram_id
+from actions.staff import UnknownStaff, active_staff_by_telegram_id
 from actions.updates import claim_update
 from bot.conversation import Incoming, Reply, StaffRelayResult, TurnFailed, clean_text
 from bot.flows import rating
 from bot.texts import text as catalogue_text
 from bot.turn import Turn
 from runtime.services import Services
-from storage.models import Customer, Staff
+from storage.models import Customer, Handoff, Staff
 from storage.redis_state import StateUnavailable
 
 logger = logging.getLogger(__name__)
@@ -78,6 +78,40 @@ class StaffDesk:
         except Exception as error:
             raise TurnFailed(update_id=update_id, apology=self._staff_reply("staff.relay_failed")) from error
         return await self._refuse(staff_user_id)
+
+    async def reply_from_console(
+        self, *, handoff_id: int, staff_id: int, text: str
+    ) -> tuple[StaffRelayResult, int | None]:
+        """A reply typed in the web console: what goes to the customer, and the handoff's staff topic (if any).
+        The handoff is claimed for this staff member first (`actions.handoff.HandoffTaken` when someone else
+        has it); an empty reply changes nothing."""
+        async with self._services.session_factory() as session, session.begin():
+            member, current, customer = await self._console_claim(session, handoff_id, staff_id)
+            body = clean_text(text)
+            if not body:
+                return StaffRelayResult(customer_chat_id=None), current.staff_topic_id
+            now = self._services.clock()
+            result = await self._relay(session, customer, current.id, member=member, body=body, now=now)
+            return result, current.staff_topic_id
+
+    async def close_from_console(self, *, handoff_id: int, staff_id: int) -> tuple[StaffRelayResult, int | None]:
+        """Closing in the web console: the chat goes back to the bot, the customer is told and asked to rate."""
+        async with self._services.session_factory() as session, session.begin():
+            _, current, customer = await self._console_claim(session, handoff_id, staff_id)
+            result = await self._close_handoff(session, customer, current.id, self._services.clock())
+            return result, current.staff_topic_id
+
+    async def _console_claim(
+        self, session: AsyncSession, handoff_id: int, staff_id: int
+    ) -> tuple[Staff, Handoff, Customer]:
+        member = await session.get(Staff, staff_id)
+        if member is None or not member.active:
+            raise UnknownStaff(f"no active staff member #{staff_id}")
+        current = await handoff.claim_handoff(
+            session=session, handoff_id=handoff_id, staff_id=staff_id, now=self._services.clock()
+        )
+        customer = await get_customer(session=session, customer_id=current.customer_id)
+        return member, current, customer
 
     async def _act(self, session: AsyncSession, member: Staff, *, topic_id: int, text: str) -> StaffRelayResult:
         current = await handoff.handoff_for_topic(session=session, topic_id=topic_id)

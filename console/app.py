@@ -1,27 +1,37 @@
-"""The console's app factories. For now it serves the shop's orders API and a health check;
-staff and marketer pages come with the console issue."""
+"""The console's app factories: the staff desk's pages (login, queue, conversations, audit log) and the shop's
+orders API under one FastAPI app, with security headers on every answer and one error edge."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: FastAPI reads the routes' Annotated dependencies, which are
+# built inside the router factories, at definition time.
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 
 from actions.rules import LoyaltyRules
+from console.auth import auth_router
 from console.orders_api import orders_router
+from console.security import security_headers
+from console.sessions import SessionStore
+from console.supervision import supervision_router
+from console.takeover import takeover_router
+from console.web import STATIC, ChannelFactory, Console, NotSignedIn, Refused, SignedIn, console_templates, to_login
 from runtime.logs import log_unexpected
 from runtime.services import Services, open_services
 from runtime.settings import Settings
 from storage.base import utcnow
 from storage.engine import SessionFactory
+from storage.redis_state import RateLimiter
 
 logger = logging.getLogger(__name__)
 
 ServicesFactory = Callable[[Settings], AbstractAsyncContextManager[Services]]
+LOGIN_LIMIT_PREFIX = "carebot:console-login:"
 
 
 def create_orders_app(
@@ -37,12 +47,29 @@ def create_orders_app(
     return app
 
 
-def create_app(settings: Settings, *, services_factory: ServicesFactory = open_services) -> FastAPI:
-    """The console process: its services are opened at start-up and closed when the server stops."""
+def create_app(
+    settings: Settings,
+    *,
+    services_factory: ServicesFactory = open_services,
+    channel_factory: ChannelFactory | None = None,
+) -> FastAPI:
+    """The console process: its services (and the channel to customers, when given) are opened at start-up
+    and closed when the server stops. Without a channel the pages work but replies cannot be sent."""
+    https = settings.is_production
+    templates = console_templates()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with services_factory(settings) as services:
+        async with services_factory(settings) as services, AsyncExitStack() as stack:
+            channel = await stack.enter_async_context(channel_factory(services)) if channel_factory else None
+            console = Console(
+                services=services,
+                sessions=SessionStore(services.redis),
+                login_limiter=RateLimiter(services.redis, prefix=LOGIN_LIMIT_PREFIX),
+                channel=channel,
+                https=https,
+                templates=templates,
+            )
             # Routes are bound to the services this process opened (the same object for every request).
             app.include_router(
                 orders_router(
@@ -51,13 +78,40 @@ def create_app(settings: Settings, *, services_factory: ServicesFactory = open_s
                     rules=services.rules,
                 )
             )
+            for router in (auth_router, takeover_router, supervision_router, _home_router):
+                app.include_router(router(console))
             yield
 
-    return _bare_app(lifespan=lifespan)
+    app = _bare_app(lifespan=lifespan)
+    app.middleware("http")(security_headers(https=https))
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_exception_handler(NotSignedIn, _not_signed_in)
+
+    async def refused(request: Request, error: Exception) -> Response:
+        reason = error.reason if isinstance(error, Refused) else "refused"
+        return templates.TemplateResponse(request, "error.html", {"who": None, "message": reason}, status_code=403)
+
+    app.add_exception_handler(Refused, refused)
+    return app
+
+
+async def _not_signed_in(request: Request, _: Exception) -> Response:
+    return to_login(request)
+
+
+def _home_router(console: Console) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/")
+    async def home(request: Request, who: Annotated[SignedIn, Depends(console.staff())]) -> Response:
+        """The start page: what this role may do, with links."""
+        return console.render(request, "home.html", who)
+
+    return router
 
 
 def _bare_app(**options: object) -> FastAPI:
-    app = FastAPI(title="CareBot console", docs_url=None, redoc_url=None, **options)  # type: ignore[arg-type]
+    app = FastAPI(title="CareBot console", docs_url=None, redoc_url=None, openapi_url=None, **options)  # type: ignore[arg-type]
     app.middleware("http")(_unexpected_errors)
 
     @app.get("/healthz")
