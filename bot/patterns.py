@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-ORDER_ID = re.compile(r"\bSO-\d{8}-\d{3,}\b", re.IGNORECASE)
+# The shop's order numbers, also typed with spaces or without the dashes: SO-20261101-007, so 20261101 007.
+ORDER_ID = re.compile(r"(?<![A-Za-z0-9])SO[-\s]?(\d{8})[-\s]?(\d{3,})(?![0-9])", re.IGNORECASE)
 # Traditional characters customers from Hong Kong and Taiwan type, for the words the bot reacts to
 # (people, orders, points, returns, privacy, promotions, dates). Not a converter: the NLU was trained on
 # simplified text, and these are the characters that decide what a message is about.
@@ -27,4 +28,4 @@ def fold(text: str) -> str:
 def find_order_id(text: str) -> str | None:
     """The first order number in the shop's own format (SO-YYYYMMDD-NNN) anywhere in the text, upper-cased."""
     found = ORDER_ID.search(unicodedata.normalize("NFKC", text))
-    return found.group(0).upper() if found else None
+    return f"SO-{found.group(1)}-{found.group(2)}" if found else None

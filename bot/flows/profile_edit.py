@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from actions.customers import set_birthday, set_language, set_phone
-from actions.phones import InvalidPhone
+from actions.phones import InvalidPhone, normalise_phone
 from bot.callbacks import Callback
 from bot.conversation import Reply
 from bot.dates import BIRTHDAY_UNKNOWN_YEAR, parse_birthday
 from bot.replies import stale_button
+from bot.slots import ask_again
 from bot.turn import Turn
 
 FIELDS = ("birthday", "phone", "language")
@@ -38,8 +41,14 @@ async def start(turn: Turn) -> list[Reply]:
     if date_entity:
         turn.start_flow("profile", step="value", field="birthday")
         return await on_text(turn, date_entity)
-    if _field_named(turn.incoming.text) == "language":
+    named = _field_named(turn.incoming.text)
+    if named == "language":
         return language_buttons(turn)
+    if named is not None:  # "我想改生日": straight to the question (and the answer, if it is already there)
+        turn.start_flow("profile", step="value", field=named)
+        if named == "birthday" and _birthday_in(turn, turn.incoming.text) is not None:
+            return await on_text(turn, turn.incoming.text)
+        return [turn.reply(f"profile.ask_{named}")]
     turn.start_flow("profile", step="field")
     return [_field_question(turn)]
 
@@ -82,14 +91,17 @@ def _field_chosen(turn: Turn, flow: dict[str, object], field: str) -> list[Reply
 async def on_text(turn: Turn, text: str) -> list[Reply]:
     flow = turn.flow or {}
     if flow.get("step") != "value":
-        field = _field_named(text)  # typed instead of tapped
+        field = _field_named(text) or _value_kind(turn, text)  # typed instead of tapped, or the value itself
         if field is None:
-            return [turn.reply("profile.pick_button")]
+            return ask_again(turn, "profile.pick_button")
+        if field != "language" and _value_kind(turn, text) == field:
+            flow.update(step="value", field=field)
+            return await on_text(turn, text)
         return _field_chosen(turn, flow, field)
     if flow.get("field") == "birthday":
-        birthday = parse_birthday(text, today=turn.now.astimezone(turn.services.timezone).date())
+        birthday = _birthday_in(turn, text)
         if birthday is None:
-            return [turn.reply("profile.bad_birthday")]
+            return ask_again(turn, "profile.bad_birthday")
         await set_birthday(session=turn.session, customer=turn.customer, birthday=birthday)
         turn.end_flow()
         shown = birthday.strftime("%m-%d") if birthday.year == BIRTHDAY_UNKNOWN_YEAR else birthday.isoformat()
@@ -97,9 +109,24 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
     try:
         await set_phone(session=turn.session, customer=turn.customer, phone=text)
     except InvalidPhone:
-        return [turn.reply("profile.bad_phone")]
+        return ask_again(turn, "profile.bad_phone")
     turn.end_flow()
     return [turn.reply("profile.saved_phone")]
+
+
+def _birthday_in(turn: Turn, text: str) -> date | None:
+    return parse_birthday(text, today=turn.now.astimezone(turn.services.timezone).date())
+
+
+def _value_kind(turn: Turn, text: str) -> str | None:
+    """A date or a phone number typed where the buttons asked which field: the answer says which."""
+    if _birthday_in(turn, text) is not None:
+        return "birthday"
+    try:
+        normalise_phone(text)
+    except InvalidPhone:
+        return None
+    return "phone"
 
 
 async def set_language_from_button(turn: Turn, callback: Callback) -> list[Reply]:

@@ -11,6 +11,7 @@ from bot.callbacks import Callback
 from bot.conversation import Reply
 from bot.flows.yesno import yes_or_no
 from bot.replies import stale_button
+from bot.slots import ask_again
 from bot.turn import Turn
 
 
@@ -42,8 +43,9 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
         if answer is False:
             turn.end_flow()
             return [turn.reply("flow.cancelled")]
-        return [turn.reply("redeem.confirm_again")]
-    return [turn.reply("redeem.pick_button")]
+        buttons = [[turn.button("flow.yes", "redeem", "confirm"), turn.button("flow.no", "flow", "cancel")]]
+        return ask_again(turn, "redeem.confirm_again", buttons=buttons)
+    return ask_again(turn, "redeem.pick_button")
 
 
 async def _picked(turn: Turn, reward_part: str) -> list[Reply]:

@@ -56,6 +56,7 @@ TEXTS: dict[str, str] = {
     "flow.no": "❌ Cancel",
     "flow.cancel_button": "Cancel",
     "flow.cancelled": "Cancelled. What else can I do for you?",
+    "flow.stuck": "Sorry, I'm not getting it. Tap a button below, or I can get a person for you, or cancel:",
     "flow.abuse": "I can tell you're upset, and I'm sorry. Shall I get a person for you? "
     "Or carry on where we were, or cancel.",
     # Points
@@ -101,6 +102,10 @@ TEXTS: dict[str, str] = {
     "complaint.ask_order_again": "That doesn't look like an order number. Please type it (like SO-20261101-007), "
     'or tap "No order number".',
     "complaint.no_order": "No order number",
+    "complaint.order_option": "{order} ({date}, {amount} yuan)",
+    "complaint.got_order_ask_description": "Got it, order {order}. Now please tell me what went wrong:",
+    "complaint.describe_once_more": "Sorry, I can't see it in what you've sent me so far. Please describe the "
+    "problem in one message:",
     "complaint.confirm": "Please check your complaint:\nCategory: {category}\nDetails: {description}\nOrder: {order}\n"
     "Submit it?",
     "complaint.confirm_again": 'Please reply "confirm" to submit or "cancel" to drop it.',

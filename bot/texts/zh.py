@@ -50,6 +50,7 @@ TEXTS: dict[str, str] = {
     "flow.no": "❌ 取消",
     "flow.cancel_button": "取消",
     "flow.cancelled": "已取消。还有什么可以帮您？",
+    "flow.stuck": "抱歉，我好像没理解您的意思。您可以点下面的按钮，或者让我帮您转人工客服，也可以取消：",
     "flow.abuse": "看得出您现在很不满意，非常抱歉。需要我帮您转人工客服吗？也可以接着刚才的步骤，或者取消。",
     # 积分
     "points.balance": "您当前的积分余额是 {balance} 分。",
@@ -92,6 +93,9 @@ TEXTS: dict[str, str] = {
     "complaint.ask_order": "请提供相关的订单号（如 SO-20261101-007）；没有的话点“没有订单号”。",
     "complaint.ask_order_again": "这看起来不像订单号。请输入订单号（如 SO-20261101-007），或点“没有订单号”。",
     "complaint.no_order": "没有订单号",
+    "complaint.order_option": "{order}（{date}，{amount} 元）",
+    "complaint.got_order_ask_description": "好的，订单号 {order} 已记下。请再描述一下遇到的问题：",
+    "complaint.describe_once_more": "抱歉，我这边没有看到具体的问题描述，麻烦您用一条消息再说一下遇到的问题：",
     "complaint.confirm": "请确认投诉内容：\n类别：{category}\n描述：{description}\n订单：{order}\n确认提交吗？",
     "complaint.confirm_again": "请回复“确认”提交，或“取消”放弃。",
     "complaint.created": "已为您登记投诉，工单号 #{ticket}。我们会在 {hours} 小时内回复您。",
