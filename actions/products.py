@@ -168,3 +168,30 @@ async def answer_product_question(*, session: AsyncSession, text: str, entity: s
     if found and clear:
         return ProductAnswer(product=found[0], attribute=attribute, candidates=tuple(found[1:]))
     return ProductAnswer(product=None, attribute=attribute, candidates=tuple(found))
+
+
+async def categories(*, session: AsyncSession) -> list[tuple[str, int]]:
+    """The catalogue's categories with how many active products each has, in the shop's order (by SKU)."""
+    found: dict[str, int] = {}
+    for category in await session.scalars(
+        select(Product.category).where(Product.active.is_(True)).order_by(Product.sku)
+    ):
+        found[category] = found.get(category, 0) + 1
+    return list(found.items())
+
+
+async def products_in_category(*, session: AsyncSession, category: str, limit: int = 10) -> list[Product]:
+    """Active products of one category, in stock first, then by SKU."""
+    query = (
+        select(Product)
+        .where(Product.active.is_(True), Product.category == category)
+        .order_by((Product.stock > 0).desc(), Product.sku)
+        .limit(limit)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def get_product(*, session: AsyncSession, product_id: int) -> Product | None:
+    """An active product by id (a button names it), None when it is gone."""
+    product = await session.get(Product, product_id)
+    return product if product is not None and product.active else None

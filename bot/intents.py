@@ -57,6 +57,7 @@ COMMAND_HANDLERS: dict[str, Handler] = {
     "human": care.request_human,
     "stop": care.unsubscribe,
     "invite": care.invite,
+    "products": shop.browse_catalogue,
     "mydata": care.my_data,
     "deleteme": care.delete_me,
 }
@@ -71,6 +72,16 @@ BUTTON_HANDLERS: dict[str, ButtonHandler] = {
     "consent": care.consent_button,
     "erase": care.erase_button,
     "rate": rating.on_button,
+    "browse": shop.browse_button,
+}
+
+# Questions recognised by their words (bot/topics.py) before the NLU is asked.
+TOPIC_HANDLERS: dict[str, Handler] = {
+    "bot_identity": menu.who_am_i,
+    "points_expiry": loyalty.points_expiry,
+    "points_earning": loyalty.points_earning,
+    "referral": care.invite,
+    "catalogue": shop.browse_catalogue,
 }
 
 # The question a flow is waiting on, asked again after an aside (stopping promotions mid-complaint).

@@ -23,10 +23,18 @@ from bot.conversation import Incoming, Outcome, Reply, StaffNotice, TurnFailed, 
 from bot.escapes import Escape, escape_of
 from bot.flows.yesno import is_cancel
 from bot.handlers import care, menu
-from bot.intents import BUTTON_HANDLERS, COMMAND_HANDLERS, FLOW_REPROMPTS, FLOW_TEXT_HANDLERS, INTENT_HANDLERS
+from bot.intents import (
+    BUTTON_HANDLERS,
+    COMMAND_HANDLERS,
+    FLOW_REPROMPTS,
+    FLOW_TEXT_HANDLERS,
+    INTENT_HANDLERS,
+    TOPIC_HANDLERS,
+)
 from bot.language import choose_language
 from bot.replies import main_menu, stale_button
 from bot.texts import text as catalogue_text
+from bot.topics import topic_of
 from bot.turn import Turn
 from nlu import keyword_router
 from nlu.client import NluResult
@@ -222,6 +230,9 @@ class Pipeline:
             turn.handler = "odd.empty"
             return menu.odd_input(turn, "other")
         flow = turn.flow
+        if flow is not None and topic_of(incoming.text) == "bot_identity":  # answered, and the flow goes on
+            turn.handler = "flow.aside.bot_identity"
+            return await menu.who_am_i(turn) + self._reprompt(turn)
         if flow is not None:
             escape = escape_of(incoming.text)
             if escape is not None:  # before the flow can take it as an answer
@@ -261,6 +272,10 @@ class Pipeline:
         return reprompt(turn) if reprompt is not None else []
 
     async def _understand(self, turn: Turn) -> list[Reply]:
+        topic = topic_of(turn.incoming.text)
+        if topic is not None:  # one exact question the intents do not single out
+            turn.handler = f"topic.{topic}"
+            return await TOPIC_HANDLERS[topic](turn)
         escape = escape_of(turn.incoming.text)
         if escape in ("human", "erase", "unsubscribe"):  # certain enough to act on without the model
             turn.handler = f"escape.{escape}"

@@ -41,6 +41,11 @@ async def cancel(turn: Turn) -> list[Reply]:
     return main_menu(turn, "flow.cancelled" if had_flow else "menu.intro")
 
 
+async def who_am_i(turn: Turn) -> list[Reply]:
+    """ "Are you a bot?": honestly, and how to reach a person."""
+    return [turn.reply("bot.identity", buttons=[[turn.button("menu.human", "menu", "request_human")]])]
+
+
 async def thanks(turn: Turn) -> list[Reply]:
     return [turn.reply("smalltalk.thanks")]
 

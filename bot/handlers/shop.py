@@ -7,9 +7,10 @@ from decimal import Decimal
 from actions import faq, orders, products, tickets
 from bot import callbacks
 from bot.callbacks import Callback
-from bot.conversation import Reply
+from bot.conversation import Button, Reply
 from bot.patterns import find_order_id
 from bot.replies import main_menu, stale_button
+from bot.texts import CATALOGUES
 from bot.turn import Turn
 from storage.models import Order, Product, localized
 
@@ -23,6 +24,7 @@ def _price(amount: Decimal) -> str:
 
 
 def product_card(turn: Turn, product: Product) -> Reply:
+    turn.state["product_id"] = product.id
     return turn.reply(
         "product.card",
         name=product.name_in(turn.language),
@@ -36,6 +38,9 @@ def product_card(turn: Turn, product: Product) -> Reply:
 
 def _attribute_answer(turn: Turn, product: Product, attribute: str) -> Reply:
     name = product.name_in(turn.language)
+    turn.state["product_id"] = product.id  # "how much is it?" next refers to this one
+    if attribute == "price" and product.stock <= 0:  # a price alone would promise what we cannot send
+        return turn.reply("product.price_sold_out", name=name, price=_price(product.price))
     if attribute == "price":
         return turn.reply("product.price", name=name, price=_price(product.price))
     if attribute == "stock":
@@ -134,3 +139,45 @@ async def faq_answer(turn: Turn) -> list[Reply]:
     if entry is None:
         return main_menu(turn, "faq.unknown")
     return [Reply(entry.answer_in(turn.language))]
+
+
+def _category_label(turn: Turn, category: str) -> str:
+    """The category's name in the customer's language; a category the texts do not know shows as stored."""
+    key = f"catalogue.category.{category}"
+    return turn.t(key) if key in CATALOGUES[turn.language] else category
+
+
+async def browse_catalogue(turn: Turn) -> list[Reply]:
+    """ "What do you sell?": the categories as buttons."""
+    found = await products.categories(session=turn.session)
+    if not found:
+        return [turn.reply("catalogue.empty")]
+    buttons = [
+        Button(f"{_category_label(turn, category)} ({count})", callbacks.encode("browse", "cat", category))
+        for category, count in found
+        if callbacks.PART.match(category)
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    return [turn.reply("catalogue.categories", buttons=rows)]
+
+
+async def browse_button(turn: Turn, callback: Callback) -> list[Reply]:
+    """A category (its products as buttons, sold-out ones marked) or a product (its card)."""
+    action, value = callback.part(0), callback.part(1) or ""
+    if action == "cat":
+        items = await products.products_in_category(session=turn.session, category=value)
+        if not items:
+            return stale_button(turn)
+        rows = [
+            [Button(_item_label(turn, product), callbacks.encode("browse", "item", product.id))] for product in items
+        ]
+        return [turn.reply("catalogue.products", category=_category_label(turn, value), buttons=rows)]
+    if action == "item" and value.isdigit():
+        product = await products.get_product(session=turn.session, product_id=int(value))
+        return [product_card(turn, product)] if product is not None else stale_button(turn)
+    return stale_button(turn)
+
+
+def _item_label(turn: Turn, product: Product) -> str:
+    key = "catalogue.item" if product.stock > 0 else "catalogue.item_sold_out"
+    return turn.t(key, name=product.name_in(turn.language), price=_price(product.price))

@@ -75,7 +75,10 @@ TEXTS: dict[str, str] = {
     "ledger.expiry": "expired",
     "ledger.import": "import",
     # Membership
-    "tier.current": "You are a {tier} member, with {spend} yuan spent over the last 12 months. Benefits: {benefits}",
+    "tier.current": "Your membership tier: {tier}, with {spend} yuan spent over the last 12 months. "
+    "Benefits: {benefits}",
+    "tier.about": "{tier}: reached with {spend} yuan spent over 12 months. Benefits: {benefits}",
+    "tier.yours": "Your tier now: {tier} ({spend} yuan spent over the last 12 months).",
     "tier.next": "Spend {amount} yuan more to reach {tier}.",
     "tier.top": "You are already at our top tier. Thank you for your loyalty!",
     # Redeem
@@ -122,6 +125,26 @@ TEXTS: dict[str, str] = {
     "product.in_stock": "in stock ({count})",
     "product.sold_out": "out of stock",
     "product.none_listed": "none",
+    "bot.identity": "I'm the shop's assistant, a program, not a person. Send /human any time to reach a person.",
+    "points.expiry_title": "Your points that will expire:",
+    "points.expiry_line": "{date}: {points} points",
+    "points.expiry_none": "None of your points are due to expire.",
+    "points.expiry_rule": "Points expire {months} months after they are earned; the oldest are used first.",
+    "points.earning": "How to earn points:\n• {rate} point per yuan spent, times your tier's multiplier "
+    "({tier}: {multiplier}x)\n• {birthday} points on your birthday (tell me your birthday)\n"
+    "• {referral} points for you and a friend you invite, after their first order (/invite)",
+    "catalogue.categories": "Here is what we sell. Pick a category:",
+    "catalogue.products": "{category}: tap a product for details",
+    "catalogue.item": "{name} · {price} yuan",
+    "catalogue.item_sold_out": "{name} · {price} yuan (out of stock)",
+    "catalogue.empty": "Our catalogue is empty at the moment. Please check back soon.",
+    "catalogue.category.tea": "Tea",
+    "catalogue.category.teaware": "Teaware",
+    "catalogue.category.apparel": "Clothing",
+    "catalogue.category.electronics": "Electronics",
+    "catalogue.category.home": "Home",
+    "catalogue.category.food": "Food and gifts",
+    "product.price_sold_out": "{name} costs {price} yuan, but it's out of stock right now.",
     "product.unknown": "Sorry, we don't carry that product. Try another name, or ask me what we sell.",
     "product.which": "Which one do you mean: {names}?",
     "product.also": "You might also mean: {names}",
