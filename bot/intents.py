@@ -97,4 +97,5 @@ FLOW_TEXT_HANDLERS: dict[str, Callable[[Turn, str], Awaitable[list[Reply] | None
     "complaint": complaint.on_text,
     "profile": profile_edit.on_text,
     "rating": rating.on_text,
+    "feedback": care.feedback_given,
 }

@@ -21,8 +21,8 @@ from actions.updates import claim_update, earlier_delivery, keep_outcome, mark_a
 from bot import callbacks
 from bot.conversation import Incoming, Outcome, Reply, StaffNotice, TurnFailed, clean_text
 from bot.escapes import Escape, escape_of
-from bot.flows.yesno import is_cancel
-from bot.handlers import care, menu
+from bot.flows.yesno import is_acknowledgement, is_cancel
+from bot.handlers import care, menu, shop
 from bot.intents import (
     BUTTON_HANDLERS,
     COMMAND_HANDLERS,
@@ -280,6 +280,13 @@ class Pipeline:
         if escape in ("human", "erase", "unsubscribe"):  # certain enough to act on without the model
             turn.handler = f"escape.{escape}"
             return await self._escape(turn, escape)
+        if is_acknowledgement(turn.incoming.text):  # 👍 / ok after an answer: nothing to do, nothing to ask
+            turn.handler = "acknowledged"
+            return [turn.reply("smalltalk.acknowledged")]
+        follow_up = await shop.product_follow_up(turn)  # "how much is it?" about the product just discussed
+        if follow_up is not None:
+            turn.handler = "follow_up.product"
+            return follow_up
         result = await self._services.nlu.parse(turn.incoming.text)
         turn.nlu = result
         if not result.confident:

@@ -41,6 +41,18 @@ def normalise(text: str) -> str:
     return stripped or text.strip()
 
 
+ACKNOWLEDGEMENTS = {
+    "👍", "👌", "🙏", "🙂", "😊", "ok", "okay", "k", "好", "好的", "嗯", "嗯嗯", "收到", "知道了", "行", "got it",
+    "alright", "cool",
+}  # fmt: skip
+
+
+def is_acknowledgement(text: str) -> bool:
+    """A thumbs-up or "ok" outside any question: noted, not a request (nor a step of a finished flow)."""
+    stripped = text.strip()
+    return normalise(stripped) in ACKNOWLEDGEMENTS or (bool(stripped) and set(stripped) <= {"👍", "👌", "🙏", " "})
+
+
 def is_cancel(text: str) -> bool:
     return normalise(text) in CANCEL_WORDS
 

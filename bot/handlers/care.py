@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 
 from actions import consent, handoff, privacy, referrals, tickets
 from actions.profile import customer_profile
 from bot.callbacks import Callback
 from bot.conversation import Document, Reply, StaffNotice
+from bot.patterns import fold
 from bot.replies import main_menu, stale_button
 from bot.texts import text
 from bot.turn import Turn
 from storage.models import Handoff
+
+TRIM = re.compile(r"^[\s\W_]+|[\s\W_]+$", re.UNICODE)
 
 
 async def request_human(turn: Turn) -> list[Reply]:
@@ -85,10 +89,32 @@ async def staff_summary(turn: Turn, *, priority: int) -> str:
     )
 
 
+# "I have some feedback" / "我要提建议": an announcement, not the feedback itself.
+FEEDBACK_ANNOUNCEMENT = re.compile(
+    r"^(?:我)?(?:要|想|有|来)?(?:提|给|说|写)?(?:个|一个|一些|点|几个|一点)?(?:意见|建议|反馈|评价|表扬)(?:要提|想提|想说)?(?:给你们)?$|"
+    r"^(?:i\s+)?(?:have|want\s+to\s+give|would\s+like\s+to\s+give|'d\s+like\s+to\s+give|want\s+to\s+leave|"
+    r"can\s+i\s+give|got)?\s*(?:some|a\s+bit\s+of|a\s+piece\s+of|a)?\s*(?:feedback|suggestions?|comment)(?:\s+for\s+you)?$"
+)
+
+
 async def feedback(turn: Turn) -> list[Reply]:
-    await tickets.record_feedback(
-        session=turn.session, customer_id=turn.customer.id, text=turn.incoming.text, now=turn.now
-    )
+    """Feedback is thanked once it is given: an announcement ("我要提建议") asks for it first, and the words
+    that follow are the one ticket."""
+    bare = TRIM.sub("", fold(turn.incoming.text))
+    if FEEDBACK_ANNOUNCEMENT.match(bare):
+        turn.start_flow("feedback")
+        return [turn.reply("feedback.ask", buttons=[[turn.button("flow.cancel_button", "flow", "cancel")]])]
+    return await _record_feedback(turn, turn.incoming.text)
+
+
+async def feedback_given(turn: Turn, text: str) -> list[Reply]:
+    """The feedback flow's one answer."""
+    turn.end_flow()
+    return await _record_feedback(turn, text)
+
+
+async def _record_feedback(turn: Turn, text: str) -> list[Reply]:
+    await tickets.record_feedback(session=turn.session, customer_id=turn.customer.id, text=text, now=turn.now)
     return [turn.reply("feedback.thanks")]
 
 

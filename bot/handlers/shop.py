@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from actions import faq, orders, products, tickets
 from bot import callbacks
 from bot.callbacks import Callback
 from bot.conversation import Button, Reply
-from bot.patterns import find_order_id
+from bot.patterns import find_order_id, fold
 from bot.replies import main_menu, stale_button
 from bot.texts import CATALOGUES
 from bot.turn import Turn
@@ -58,7 +59,8 @@ async def product_question(turn: Turn) -> list[Reply]:
     entity = turn.nlu.entity("product") if turn.nlu else None
     answer = await products.answer_product_question(session=turn.session, text=turn.incoming.text, entity=entity)
     if answer.product is None and not answer.candidates:
-        return [turn.reply("product.unknown")]
+        follow_up = await product_follow_up(turn)  # "有货吗" after the hoodie: about the hoodie
+        return follow_up if follow_up is not None else [turn.reply("product.unknown")]
     if answer.product is None:
         names = _listing(turn, [product.name_in(turn.language) for product in answer.candidates])
         return [turn.reply("product.which", names=names)]
@@ -67,6 +69,47 @@ async def product_question(turn: Turn) -> list[Reply]:
         names = _listing(turn, [product.name_in(turn.language) for product in answer.candidates])
         replies.append(turn.reply("product.also", names=names))
     return replies
+
+
+# Colours a customer may ask about ("那黑色的呢", "in blue?"), whether or not the product comes in them.
+COLOUR_WORD = re.compile(
+    r"(黑|白|红|蓝|绿|黄|灰|粉|紫|棕|咖啡|米白|米|银|金|藏青|卡其|橙)色?|"
+    r"\b(black|white|red|blue|green|yellow|grey|gray|pink|purple|brown|beige|silver|gold|navy|khaki|orange)\b"
+)
+MAX_FOLLOW_UP = 30  # a follow-up is short: "how much is it?", "那黑色的呢", "有货吗"
+
+
+async def product_follow_up(turn: Turn) -> list[Reply] | None:
+    """A short question about the product talked about last (kept in the dialogue state), when the message
+    names no product itself: an attribute ("how much is it?") or a colour ("那黑色的呢"). None otherwise."""
+    text = turn.incoming.text
+    remembered = turn.state.get("product_id")
+    if not isinstance(remembered, int) or len(text) > MAX_FOLLOW_UP:
+        return None
+    if await products.find_products(session=turn.session, text=text, limit=1):
+        return None  # names a product: a new question, not a follow-up
+    attribute = products.detect_attribute(text)
+    colour = COLOUR_WORD.search(fold(text))
+    if attribute is None and colour is None:
+        return None
+    product = await products.get_product(session=turn.session, product_id=remembered)
+    if product is None:
+        return None
+    if attribute is None and colour is not None:
+        return [_colour_answer(turn, product, colour.group(0))]
+    return [_attribute_answer(turn, product, attribute or "card")]
+
+
+def _colour_answer(turn: Turn, product: Product, asked: str) -> Reply:
+    name = product.name_in(turn.language)
+    all_colours = [*product.colours_zh, *product.colours_en]
+    stem = asked.removesuffix("色")
+    matching = next((c for c in all_colours if stem and stem in c.lower()), None)
+    colours = _listing(turn, list(product.colours_in(turn.language)))
+    if matching is None:
+        return turn.reply("product.colour_no", name=name, colour=asked, colours=colours)
+    stock = turn.t("product.in_stock", count=product.stock) if product.stock > 0 else turn.t("product.sold_out")
+    return turn.reply("product.colour_yes", name=name, colour=matching, price=_price(product.price), stock=stock)
 
 
 def _order_line(turn: Turn, order: Order) -> str:
