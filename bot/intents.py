@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.callbacks import Callback
 from bot.conversation import Reply
-from bot.flows import complaint, profile_edit, rating, redeem
+from bot.flows import complaint, profile_edit, rating, redeem, returns
 from bot.handlers import care, loyalty, menu, shop
 from bot.turn import Turn
 
@@ -36,7 +36,7 @@ INTENT_HANDLERS: dict[str, Handler] = {
     "redeem_points": loyalty.start_redeem,
     "product_question": shop.product_question,
     "order_status": shop.order_status,
-    "return_refund": shop.return_refund,
+    "return_refund": returns.start,
     "faq": shop.faq_answer,
     "complaint": complaint.start,
     "update_profile": profile_edit.start,
@@ -68,7 +68,8 @@ BUTTON_HANDLERS: dict[str, ButtonHandler] = {
     "complaint": complaint.on_button,
     "profile": profile_edit.on_button,
     "lang": profile_edit.set_language_from_button,
-    "return": shop.start_return,
+    "return": shop.start_return,  # the button of replies sent before the returns flow existed
+    "ret": returns.on_button,
     "consent": care.consent_button,
     "erase": care.erase_button,
     "rate": rating.on_button,
@@ -89,6 +90,7 @@ FLOW_REPROMPTS: dict[str, Callable[[Turn], list[Reply]]] = {
     "redeem": redeem.reprompt,
     "complaint": complaint.reprompt,
     "profile": profile_edit.reprompt,
+    "return": returns.reprompt,
 }
 
 # A flow's text handler returns None when the text is not for it (the flow has ended; the NLU decides).
@@ -98,4 +100,5 @@ FLOW_TEXT_HANDLERS: dict[str, Callable[[Turn, str], Awaitable[list[Reply] | None
     "profile": profile_edit.on_text,
     "rating": rating.on_text,
     "feedback": care.feedback_given,
+    "return": returns.on_text,
 }

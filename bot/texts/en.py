@@ -165,6 +165,28 @@ TEXTS: dict[str, str] = {
     "return.start": "Start a return",
     "return.reason": "Return requested in chat",
     "return.started": "Your return request is ticket #{ticket}; our team will contact you soon.",
+    "return.policy_short": "Our policy: returns within 7 days of delivery, faulty items exchanged within 15 days, "
+    "electronics have a one-year warranty. Let's set up your request.",
+    "return.ask_order": "Which order is it? Tap one of your orders, or type the order number:",
+    "return.order_not_found": "I can't find that order among yours. Tap one below, type the number (like "
+    'SO-20261101-007), or tap "I don\'t have the number":',
+    "return.no_order": "I don't have the number",
+    "return.maybe_late": "This order was placed more than {days} days ago. Returns are accepted within {days} days "
+    "of delivery, so our team will check the delivery date; faulty items can still be exchanged or repaired.",
+    "return.ask_item": "Which item is it (name, and size or colour if any)?",
+    "return.ask_reason": "What's the reason? Tap one, or type it in your own words:",
+    "return.reason.size": "Wrong size or fit",
+    "return.reason.faulty": "Faulty or damaged (warranty)",
+    "return.reason.not_as_described": "Not as described",
+    "return.reason.wrong_item": "Wrong item sent",
+    "return.reason.changed_mind": "Changed my mind",
+    "return.confirm": "Please check your request:\nOrder: {order}\nItem: {item}\nReason: {reason}\nSubmit it? "
+    "(You can send photos to our team when they contact you.)",
+    "return.confirm_again": 'Please reply "confirm" to submit or "cancel" to drop it.',
+    "return.ticket": "Return/warranty request. Item: {item}. Reason: {reason}. {window}",
+    "return.window_ok": "Ordered within the last {days} days.",
+    "return.window_check": "Ordered more than {days} days ago: check the delivery date against the {days}-day window.",
+    "return.window_unknown": "No order number given: find the order and check the {days}-day window.",
     "faq.unknown": "I don't have an answer to that yet. A person can check it for you:",
     # People, feedback, consent, privacy
     "human.connecting": "Sure, I'm putting you through to a person. Everything you send now goes straight to our team. "

@@ -149,6 +149,28 @@ TEXTS: dict[str, str] = {
     "return.start": "发起退换货申请",
     "return.reason": "顾客通过聊天申请退换货",
     "return.started": "已为您提交退换货申请，工单号 #{ticket}，客服会尽快联系您。",
+    "return.policy_short": "我们的售后政策：收货7天内可无理由退货，15天内质量问题可换货，电子产品保修一年。"
+    "我来帮您登记申请。",
+    "return.ask_order": "请问是哪个订单？可以点选下面的订单，或直接输入订单号：",
+    "return.order_not_found": "在您的订单里没有找到这个订单号。请点选下面的订单、输入订单号（如 SO-20261101-007），"
+    "或点“没有订单号”：",
+    "return.no_order": "没有订单号",
+    "return.maybe_late": "这个订单下单已超过 {days} 天。无理由退货以收货后 {days} 天为准，客服会核对您的收货日期；"
+    "如果是质量问题，仍可换货或保修。",
+    "return.ask_item": "请问是哪件商品（名称，有尺码或颜色的话也请说明）？",
+    "return.ask_reason": "请问退换的原因是？可以点选，也可以直接打字说明：",
+    "return.reason.size": "尺码不合适",
+    "return.reason.faulty": "质量问题/损坏（保修）",
+    "return.reason.not_as_described": "与描述不符",
+    "return.reason.wrong_item": "发错货",
+    "return.reason.changed_mind": "不想要了",
+    "return.confirm": "请确认您的申请：\n订单：{order}\n商品：{item}\n原因：{reason}\n"
+    "确认提交吗？（客服联系您时可以发送照片。）",
+    "return.confirm_again": "请回复“确认”提交，或“取消”放弃。",
+    "return.ticket": "退换货/保修申请。商品：{item}。原因：{reason}。{window}",
+    "return.window_ok": "下单未超过 {days} 天。",
+    "return.window_check": "下单已超过 {days} 天：请核对收货日期是否在 {days} 天内。",
+    "return.window_unknown": "未提供订单号：请查找订单并核对 {days} 天期限。",
     "faq.unknown": "这个问题我暂时没有答案，可以转人工客服帮您确认：",
     # 人工、反馈、订阅、隐私
     "human.connecting": "好的，正在为您转接人工客服，请稍候。在此期间您发的消息都会直接转给客服；"
