@@ -142,14 +142,6 @@ async def order_status(turn: Turn) -> list[Reply]:
     return [Reply(turn.t("order.recent") + "\n" + "\n".join(_order_line(turn, order) for order in recent))]
 
 
-async def return_refund(turn: Turn) -> list[Reply]:
-    order_ref = await _own_order_ref(turn, _order_ref(turn))
-    # Only a reference that fits in callback data travels with the button; the ticket can do without.
-    carried = order_ref if order_ref and callbacks.PART.match(order_ref) and len(order_ref) <= 40 else "none"
-    buttons = [[turn.button("return.start", "return", "start", carried)]]
-    return [turn.reply("return.policy", buttons=buttons)]
-
-
 async def start_return(turn: Turn, callback: Callback) -> list[Reply]:
     """The "start a return" button: a return ticket staff will follow up (idempotent per customer and day)."""
     if callback.part(0) != "start":

@@ -160,9 +160,6 @@ TEXTS: dict[str, str] = {
     "order.recent": "Your latest orders:",
     "order.none": "I couldn't find any orders for you. If you ordered elsewhere, please send the order number.",
     "order.not_found": "I couldn't find order {order}. Please check the number.",
-    "return.policy": "You can return items within 7 days of delivery, exchange faulty items within 15 days, and "
-    "electronics have a one-year warranty. Shall I start a return request now?",
-    "return.start": "Start a return",
     "return.reason": "Return requested in chat",
     "return.started": "Your return request is ticket #{ticket}; our team will contact you soon.",
     "return.policy_short": "Our policy: returns within 7 days of delivery, faulty items exchanged within 15 days, "

@@ -145,8 +145,6 @@ TEXTS: dict[str, str] = {
     "order.recent": "您最近的订单：",
     "order.none": "没有查到您的订单。如果是在其他渠道下的单，请提供订单号。",
     "order.not_found": "没有找到订单 {order}，请核对订单号是否正确。",
-    "return.policy": "收货7天内可无理由退货，15天内质量问题可换货，电子产品保修一年。需要现在帮您发起退换货申请吗？",
-    "return.start": "发起退换货申请",
     "return.reason": "顾客通过聊天申请退换货",
     "return.started": "已为您提交退换货申请，工单号 #{ticket}，客服会尽快联系您。",
     "return.policy_short": "我们的售后政策：收货7天内可无理由退货，15天内质量问题可换货，电子产品保修一年。"
