@@ -60,7 +60,7 @@ async def customer_card(*, session: AsyncSession, customer_id: int, default_lang
             select(Customer, Tier).join(Tier, Customer.tier_code == Tier.code).where(Customer.id == customer_id)
         )
     ).one()
-    customer, tier = row.tuple()
+    customer, tier = row
     open_tickets = await session.scalar(
         select(func.count())
         .select_from(Ticket)
@@ -89,7 +89,7 @@ async def open_queue(*, session: AsyncSession, default_language: str) -> list[Qu
         .order_by((Handoff.status != "waiting"), Handoff.priority, Handoff.opened_at, Handoff.id)
     )
     entries = []
-    for handoff, staff_name in (await session.execute(query)).tuples():
+    for handoff, staff_name in (await session.execute(query)).all():
         card = await customer_card(session=session, customer_id=handoff.customer_id, default_language=default_language)
         turns = await recent_turns(session=session, customer_id=handoff.customer_id, limit=LAST_TURNS)
         entries.append(

@@ -120,3 +120,22 @@ async def test_unknown_customer_or_handoff_is_refused(session: AsyncSession) -> 
         await handoff.request_handoff(session=session, customer_id=987654, reason="", now=NOW)
     with pytest.raises(handoff.UnknownHandoff):
         await handoff.accept_handoff(session=session, handoff_id=987654, staff_id=1, now=NOW)
+
+
+async def test_claim_takes_a_waiting_handoff_once(session: AsyncSession) -> None:
+    customer = await make_customer(session)
+    lily, sam = await agent(session, "Lily", 701), await agent(session, "Sam", 702)
+    waiting, _ = await handoff.request_handoff(session=session, customer_id=customer.id, reason="", now=NOW)
+    claimed = await handoff.claim_handoff(session=session, handoff_id=waiting.id, staff_id=lily.id, now=NOW)
+    assert (claimed.status, claimed.staff_id, claimed.accepted_at) == ("active", lily.id, NOW)
+    again = await handoff.claim_handoff(
+        session=session, handoff_id=waiting.id, staff_id=lily.id, now=NOW + timedelta(minutes=1)
+    )
+    assert again.accepted_at == NOW, "claiming one's own again changes nothing"
+    with pytest.raises(handoff.HandoffTaken):
+        await handoff.claim_handoff(session=session, handoff_id=waiting.id, staff_id=sam.id, now=NOW)
+    await handoff.close_handoff(session=session, handoff_id=waiting.id, now=NOW)
+    with pytest.raises(handoff.HandoffTaken):
+        await handoff.claim_handoff(session=session, handoff_id=waiting.id, staff_id=lily.id, now=NOW)
+    with pytest.raises(handoff.UnknownHandoff):
+        await handoff.claim_handoff(session=session, handoff_id=999_999, staff_id=lily.id, now=NOW)

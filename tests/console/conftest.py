@@ -60,3 +60,13 @@ def csrf_of(html: str) -> str:
     found = CSRF_INPUT.search(html)
     assert found is not None, "no CSRF token in the page"
     return found.group(1)
+
+
+# The Telegram side's fixtures (the demo shop, settings on the fake Bot API, the bot under test).
+from tests.bot.telegram.conftest import (  # noqa: E402, F401
+    _timedelta_durations,
+    make_settings,
+    shop,
+    start_bot,
+    stopped_nlu_url,
+)
