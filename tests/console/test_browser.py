@@ -1,0 +1,122 @@
+"""The console in a real Chromium (Playwright): login and logout, a wrong password, an agent refused a
+supervisor page, a form posted without its CSRF token, and the whole takeover round trip with the customer
+on the fake Bot API."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+from playwright.async_api import Browser, expect
+
+from runtime.settings import Settings
+from storage.engine import SessionFactory
+from tests.bot.telegram.conftest import EN_CUSTOMER, ZH_CUSTOMER
+from tests.bot.telegram.harness import button_data, texts
+from tests.console.browser import CHROMIUM, chromium, log_in, screenshot, serving
+from tests.console.conftest import PASSWORD
+from tests.console.desk import Desk, running_desk
+from tests.support.fake_bot_api import FakeBotApi
+
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium (.ci/run installs it)")
+WAIT_MS = 15_000  # htmx polls every 2 s; expect() retries until this
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with chromium() as running:
+        yield running
+
+
+@pytest.fixture
+async def desk(
+    start_bot: Callable[[str], object],
+    make_settings: Callable[..., Settings],
+    fake_bot_api: FakeBotApi,
+    shop: SessionFactory,
+    stopped_nlu_url: str,
+    staff_accounts: dict[str, str],
+) -> AsyncIterator[tuple[Desk, str]]:
+    """The bot and the console served over HTTP; yields the desk and the console's URL."""
+    settings = make_settings(fake_bot_api, nlu_url=stopped_nlu_url)
+    async with running_desk(start_bot, settings, shop, stopped_nlu_url) as running, serving(running.app) as url:
+        yield running, url
+
+
+async def test_login_wrong_password_and_logout(browser: Browser, desk: tuple[Desk, str]) -> None:
+    _, url = desk
+    page = await browser.new_page()
+    await log_in(page, url, "Lily", "not my password")
+    await expect(page.get_by_role("alert")).to_have_text("Wrong name or password.")
+    await screenshot(page, "login")
+
+    await log_in(page, url, "Lily", PASSWORD)
+    await expect(page.get_by_test_id("who")).to_have_text("Lily · agent")
+    await page.get_by_role("button", name="Log out").click()
+    await expect(page).to_have_url(f"{url}/login")
+    await page.goto(f"{url}/queue")
+    await expect(page).to_have_url(f"{url}/login?next=/queue")
+
+
+async def test_an_agent_is_refused_a_supervisor_page(browser: Browser, desk: tuple[Desk, str]) -> None:
+    _, url = desk
+    page = await browser.new_page()
+    await log_in(page, url, "Lily", PASSWORD)
+    await expect(page.get_by_role("link", name="Audit log")).to_have_count(0)
+    response = await page.goto(f"{url}/audit")
+    assert response is not None and response.status == 403
+    await expect(page.get_by_role("alert")).to_have_text("your role (agent) may not do this")
+
+
+async def test_a_form_posted_without_its_csrf_token_is_refused(browser: Browser, desk: tuple[Desk, str]) -> None:
+    _, url = desk
+    page = await browser.new_page()
+    await log_in(page, url, "Lily", PASSWORD)
+    await page.locator("form.logout input[name=csrf_token]").evaluate("input => input.remove()")
+    await page.get_by_role("button", name="Log out").click()
+    await expect(page.get_by_role("alert")).to_contain_text("security token is missing")
+    await page.goto(f"{url}/")
+    await expect(page.get_by_test_id("who")).to_have_text("Lily · agent")  # the forged logout did nothing
+
+
+async def test_the_takeover_round_trip_in_the_browser(browser: Browser, desk: tuple[Desk, str]) -> None:
+    running, url = desk
+    await running.make_vip(ZH_CUSTOMER)
+    li_lei, wang_fang = running.customer(EN_CUSTOMER, "en"), running.customer(ZH_CUSTOMER, "zh")
+    page = await browser.new_page(viewport={"width": 1200, "height": 900})
+    await log_in(page, url, "Lily", PASSWORD)
+    await page.goto(f"{url}/queue")
+    await expect(page.get_by_test_id("queue-empty")).to_be_visible()
+
+    await li_lei.say("/human")
+    await wang_fang.say("我要找人工客服")
+    entries = page.get_by_test_id("queue-entry")
+    await expect(entries).to_have_count(2, timeout=WAIT_MS)  # the queue refreshed by itself
+    await expect(entries.first).to_contain_text("王芳")
+    await expect(entries.first).to_contain_text("VIP")
+    await screenshot(page, "queue")
+
+    await entries.first.get_by_role("button", name="Claim").click()
+    vip = await running.handoff_of(ZH_CUSTOMER)
+    await expect(page).to_have_url(f"{url}/conversations/{vip.id}")
+    await page.get_by_role("textbox").fill("您好，我是Lily，马上帮您查订单")
+    before = len(running.bot.api.sent_messages(ZH_CUSTOMER))
+    await page.get_by_role("button", name="Send").click()
+    await expect(page.get_by_role("status")).to_have_text("Sent.")
+    assert texts(running.bot.api.sent_messages(ZH_CUSTOMER)[before:]) == "客服 Lily：您好，我是Lily，马上帮您查订单"
+
+    assert await wang_fang.say("订单号 SO-1001，三天了还没到") == [], "the bot says nothing during the takeover"
+    await expect(page.get_by_test_id("transcript")).to_contain_text("订单号 SO-1001，三天了还没到", timeout=WAIT_MS)
+    await screenshot(page, "conversation")
+
+    await page.get_by_role("button", name="Close and hand back to the bot").click()
+    await expect(page).to_have_url(f"{url}/queue")
+    await expect(entries).to_have_count(1)
+    rate_buttons = button_data(running.bot.api.sent_messages(ZH_CUSTOMER)[-1])
+    assert len(rate_buttons) == 5, "the rating question with its five buttons reached the customer"
+    await wang_fang.press(rate_buttons[3])
+    assert (await running.handoff_of(ZH_CUSTOMER)).rating == 4
+
+    await page.goto(f"{url}/conversations/{vip.id}")
+    await expect(page.get_by_text("Closed · rated 4/5.")).to_be_visible()
