@@ -12,7 +12,7 @@ import pytest
 
 from runtime.settings import Settings
 from storage.engine import SessionFactory
-from tests.bot.telegram.conftest import EN_CUSTOMER, ZH_CUSTOMER
+from tests.bot.telegram.conftest import EN_CUSTOMER, STAFF_GROUP_ID, ZH_CUSTOMER
 from tests.bot.telegram.harness import button_data, texts
 from tests.console.conftest import csrf_of, log_in
 from tests.console.desk import Desk, running_desk
@@ -44,7 +44,13 @@ async def test_the_takeover_round_trip(desk: tuple[Desk, httpx.AsyncClient]) -> 
     li_lei, wang_fang = running.customer(EN_CUSTOMER, "en"), running.customer(ZH_CUSTOMER, "zh")
     await li_lei.say("/human")  # first in time, but not a VIP
     await wang_fang.say("/human")
+    await running.bot.api.wait_for(  # both staff topics are open and recorded (their cards posted in them)
+        "sendMessage",
+        count=2,
+        predicate=lambda call: call.params.get("chat_id") == STAFF_GROUP_ID and call.params.get("message_thread_id"),
+    )
     vip = await running.handoff_of(ZH_CUSTOMER)
+    assert vip.staff_topic_id is not None
 
     assert (await log_in(console, "Lily")).status_code == 303
     queue = (await console.get("/queue")).text
@@ -74,6 +80,8 @@ async def test_the_takeover_round_trip(desk: tuple[Desk, httpx.AsyncClient]) -> 
     rate_buttons = button_data(closing[-1])
     assert len(rate_buttons) == 5 and all(f":handoff:{vip.id}:" in data for data in rate_buttons)
     assert (await running.handoff_of(ZH_CUSTOMER)).status == "closed"
+    closed_topics = [call.params["message_thread_id"] for call in running.bot.api.calls("closeForumTopic")]
+    assert closed_topics == [vip.staff_topic_id], "the staff group sees the chat closed from the console"
 
     thanks = await wang_fang.press(rate_buttons[4])
     assert thanks and (await running.handoff_of(ZH_CUSTOMER)).rating == 5
