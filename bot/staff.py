@@ -28,7 +28,7 @@ from bot.flows import rating
 from bot.texts import text as catalogue_text
 from bot.turn import Turn
 from runtime.services import Services
-from storage.models import Customer, Handoff, Staff
+from storage.models import Customer, Handoff, Staff, Ticket
 from storage.redis_state import StateUnavailable
 
 logger = logging.getLogger(__name__)
@@ -100,6 +100,27 @@ class StaffDesk:
             _, current, customer = await self._console_claim(session, handoff_id, staff_id)
             result = await self._close_handoff(session, customer, current.id, self._services.clock())
             return result, current.staff_topic_id
+
+    async def ticket_update(self, *, ticket_id: int) -> StaffRelayResult:
+        """What the customer is told when staff move their ticket on (its new status, in their language);
+        a resolved ticket also asks for a 1-5 rating with buttons. Nothing for "open" or an erased customer."""
+        async with self._services.session_factory() as session:
+            ticket = await session.get(Ticket, ticket_id)
+            if ticket is None or ticket.status == "open":
+                return StaffRelayResult(customer_chat_id=None)
+            customer = await get_customer(session=session, customer_id=ticket.customer_id)
+        language = await self._language_of(customer)
+        replies = [Reply(catalogue_text(language, f"ticket.status.{ticket.status}", ticket=ticket.id))]
+        if ticket.status == "resolved":
+            replies.append(rating.rating_request(language, kind="ticket", target_id=ticket.id))
+        return StaffRelayResult(customer_chat_id=customer.telegram_chat_id, replies=tuple(replies))
+
+    def overdue_notice(self, *, ticket_id: int, category: str, priority: int, due: str) -> Reply:
+        """The staff group's announcement of an overdue ticket (in the shop's default language)."""
+        return self._staff_text("staff.ticket_overdue", ticket=ticket_id, category=category, priority=priority, due=due)
+
+    def _staff_text(self, key: str, **values: object) -> Reply:
+        return Reply(catalogue_text(self._services.default_language, key, **values))
 
     async def _console_claim(
         self, session: AsyncSession, handoff_id: int, staff_id: int

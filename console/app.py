@@ -20,9 +20,10 @@ from console.security import security_headers
 from console.sessions import SessionStore
 from console.supervision import supervision_router
 from console.takeover import takeover_router
+from console.tickets import tickets_router
 from console.web import STATIC, ChannelFactory, Console, NotSignedIn, Refused, SignedIn, console_templates, to_login
 from runtime.logs import log_unexpected
-from runtime.services import Services, open_services
+from runtime.services import Services, open_services, service_levels
 from runtime.settings import Settings
 from storage.base import utcnow
 from storage.engine import SessionFactory
@@ -57,6 +58,7 @@ def create_app(
     and closed when the server stops. Without a channel the pages work but replies cannot be sent."""
     https = settings.is_production
     templates = console_templates()
+    business, targets = service_levels(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -68,6 +70,8 @@ def create_app(
                 login_limiter=RateLimiter(services.redis, prefix=LOGIN_LIMIT_PREFIX),
                 channel=channel,
                 https=https,
+                business=business,
+                targets=targets,
                 templates=templates,
             )
             # Routes are bound to the services this process opened (the same object for every request).
@@ -78,7 +82,7 @@ def create_app(
                     rules=services.rules,
                 )
             )
-            for router in (auth_router, takeover_router, supervision_router, _home_router):
+            for router in (auth_router, takeover_router, tickets_router, supervision_router, _home_router):
                 app.include_router(router(console))
             yield
 

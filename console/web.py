@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from actions.permissions import PERMISSIONS, may, permissions_of
+from actions.sla import BusinessHours, SlaTargets
 from actions.staff_passwords import password_fingerprint
 from console.security import csrf_token_sent, tokens_match
 from console.sessions import SessionStore, StaffSession
@@ -40,6 +41,8 @@ class CustomerChannel(Protocol):
     async def reply(self, *, handoff_id: int, staff_id: int, text: str) -> str: ...
 
     async def close(self, *, handoff_id: int, staff_id: int) -> str: ...
+
+    async def ticket_update(self, *, ticket_id: int) -> str: ...
 
 
 ChannelFactory = Callable[[Services], AbstractAsyncContextManager[CustomerChannel]]
@@ -89,6 +92,8 @@ class Console:
     login_limiter: RateLimiter
     channel: CustomerChannel | None
     https: bool
+    business: BusinessHours
+    targets: SlaTargets
     templates: Jinja2Templates = field(default_factory=lambda: console_templates())
 
     def staff(self, permission: str | None = None) -> Callable[[Request], Awaitable[SignedIn]]:

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from actions.rules import LoyaltyRules
 from actions.shop_setup import ShopRules
+from actions.sla import BusinessHours, SlaTargets
 from nlu.client import NluClient, NluResult
 from runtime.settings import Settings
 from runtime.shop_config import load_shop_rules, sync_shop_config
@@ -72,6 +73,23 @@ def loyalty_rules(settings: Settings, shop: ShopRules | None = None) -> LoyaltyR
         referral_bonus=care.referral_bonus_points,
         opened_at=datetime.combine(shop.opened_on, time(), tzinfo=ZoneInfo(care.timezone)),
     )
+
+
+def service_levels(settings: Settings) -> tuple[BusinessHours, SlaTargets]:
+    """Business hours (BUSINESS_HOURS, BUSINESS_DAYS in TIMEZONE) and the ticket resolution targets."""
+    care = settings.care
+    opens, _, closes = care.business_hours.partition("-")
+    first, _, last = care.business_days.partition("-")
+    hours = BusinessHours(
+        opens=int(opens),
+        closes=int(closes),
+        days=frozenset(range(int(first), int(last) + 1)),
+        timezone=ZoneInfo(care.timezone),
+    )
+    targets = SlaTargets(
+        resolution_hours=care.ticket_resolution_hours, vip_resolution_hours=care.vip_ticket_resolution_hours
+    )
+    return hours, targets
 
 
 async def prepare_database(engine: AsyncEngine) -> None:

@@ -90,6 +90,26 @@ class CareSettings(_Section):
     points_expiry_months: int = Field(12, alias="POINTS_EXPIRY_MONTHS", ge=1)
     birthday_bonus_points: int = Field(100, alias="BIRTHDAY_BONUS_POINTS", ge=0)
     referral_bonus_points: int = Field(200, alias="REFERRAL_BONUS_POINTS", ge=0)
+    business_hours: str = Field("9-18", alias="BUSINESS_HOURS")
+    business_days: str = Field("1-7", alias="BUSINESS_DAYS")
+    ticket_resolution_hours: int = Field(24, alias="TICKET_RESOLUTION_HOURS", ge=1, le=2000)
+    vip_ticket_resolution_hours: int = Field(8, alias="VIP_TICKET_RESOLUTION_HOURS", ge=1, le=2000)
+
+    @field_validator("business_hours")
+    @classmethod
+    def _opening_hours(cls, value: str) -> str:
+        start, _, end = value.partition("-")
+        if not (start.isdigit() and end.isdigit() and 0 <= int(start) < int(end) <= 24):
+            raise ValueError("expected OPEN-CLOSE in whole hours, e.g. 9-18 (open 09:00-18:00)")
+        return value
+
+    @field_validator("business_days")
+    @classmethod
+    def _weekdays(cls, value: str) -> str:
+        first, _, last = value.partition("-")
+        if not (first.isdigit() and last.isdigit() and 1 <= int(first) <= int(last) <= 7):
+            raise ValueError("expected FIRST-LAST ISO weekdays, e.g. 1-6 (Monday to Saturday)")
+        return value
 
     @field_validator("timezone")
     @classmethod

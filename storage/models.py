@@ -258,6 +258,10 @@ class Ticket(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
     created_at: Mapped[Created]
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # When staff first answered (moved it on from "open"): the first-response SLA is met or missed there.
+    first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # When the staff group was told it is overdue: announced once.
+    overdue_announced_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     __table_args__ = (
         CheckConstraint(_one_of("status", TICKET_STATUSES), name="status_known"),
@@ -267,6 +271,20 @@ class Ticket(Base):
         Index("ix_tickets_open_by_priority", "status", "priority", "sla_due_at"),
         Index("ix_tickets_customer", "customer_id"),
     )
+
+
+class TicketNote(Base):
+    """An internal note on a ticket: staff only, never shown to the customer."""
+
+    __tablename__ = "ticket_notes"
+
+    id: Mapped[IntPk]
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[Created]
+
+    __table_args__ = (Index("ix_ticket_notes_ticket", "ticket_id", "created_at"),)
 
 
 class Handoff(Base):
@@ -478,5 +496,6 @@ __all__ = [
     "Segment",
     "Staff",
     "Ticket",
+    "TicketNote",
     "Tier",
 ]

@@ -8,12 +8,13 @@ The console process owns its own PTB `Bot` for this; it never polls, so it takes
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 
 from telegram import Bot
 
+from actions.ticket_desk import OverdueTicket
 from bot.conversation import StaffRelayResult
 from bot.staff import StaffDesk
 from bot.telegram.rendering import render_replies, send_outgoing
@@ -27,10 +28,11 @@ from storage.redis_state import RateLimiter
 class TelegramDesk:
     """Replies and closings typed in the console, delivered to the customer and noted in the staff topic."""
 
-    def __init__(self, desk: StaffDesk, sender: Sender, relay: StaffRelay) -> None:
+    def __init__(self, desk: StaffDesk, sender: Sender, relay: StaffRelay, *, staff_group_id: int | None) -> None:
         self._desk = desk
         self._sender = sender
         self._relay = relay
+        self._group = staff_group_id
 
     async def reply(self, *, handoff_id: int, staff_id: int, text: str) -> str:
         """Send a staff reply; "sent", "blocked" (the customer blocked the bot), "failed" or "empty"."""
@@ -43,6 +45,23 @@ class TelegramDesk:
         """Close the handoff: the customer is told and asked for a rating; the staff topic is closed."""
         result, topic = await self._desk.close_from_console(handoff_id=handoff_id, staff_id=staff_id)
         return await self._deliver(result, topic)
+
+    async def ticket_update(self, *, ticket_id: int) -> str:
+        """Tell the customer their ticket's new status (and ask for a rating once it is resolved)."""
+        result = await self._desk.ticket_update(ticket_id=ticket_id)
+        if result.customer_chat_id is None:
+            return "no_chat"
+        return await self._deliver(result, None)
+
+    async def announce_overdue(self, tickets: Sequence[OverdueTicket]) -> None:
+        """Post one line per overdue ticket in the staff group (the worker's overdue job calls this)."""
+        if self._group is None:
+            return
+        for ticket in tickets:
+            notice = self._desk.overdue_notice(
+                ticket_id=ticket.ticket_id, category=ticket.category, priority=ticket.priority, due=ticket.due
+            )
+            await self._sender.send_message(self._group, notice.text)
 
     async def _deliver(self, result: StaffRelayResult, topic: int | None) -> str:
         outcome = "sent"
@@ -66,4 +85,4 @@ async def open_telegram_desk(settings: Settings, services: Services) -> AsyncIte
         sender = Sender(bot, limiter=RateLimiter(services.redis), session_factory=services.session_factory)
         desk = StaffDesk(services)
         relay = StaffRelay(sender, desk=desk, staff_group_id=settings.bot.staff_group_id)
-        yield TelegramDesk(desk, sender, relay)
+        yield TelegramDesk(desk, sender, relay, staff_group_id=settings.bot.staff_group_id)

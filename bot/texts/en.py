@@ -231,6 +231,12 @@ TEXTS: dict[str, str] = {
     "rating.ask": "How would you rate this help (1-5 stars)?",
     "rating.star": "{score}⭐",
     "rating.thanks": "Thank you for rating us!",
+    "ticket.status.in_progress": "Update on ticket #{ticket}: our team is working on it now.",
+    "ticket.status.waiting_customer": "Ticket #{ticket}: our team is waiting for a reply from you and will contact "
+    "you about it.",
+    "ticket.status.resolved": "Ticket #{ticket} is resolved. If anything is still wrong, just tell us here.",
+    "ticket.status.closed": "Ticket #{ticket} is closed. Thank you for your patience.",
+    "staff.ticket_overdue": "⏰ Ticket #{ticket} [{category}] P{priority} is overdue (due {due}).",
     # Staff group (the shop's default language)
     "staff.no_open_chat": "No open chat in this topic.",
     "staff.relay_failed": "Sorry, that could not be relayed to the customer.",

@@ -214,6 +214,11 @@ TEXTS: dict[str, str] = {
     "rating.ask": "请为本次服务打分（1-5 星）：",
     "rating.star": "{score}⭐",
     "rating.thanks": "感谢您的评价！",
+    "ticket.status.in_progress": "工单 #{ticket} 进度更新：客服正在处理中。",
+    "ticket.status.waiting_customer": "工单 #{ticket}：客服在等待您的回复，稍后会与您联系。",
+    "ticket.status.resolved": "工单 #{ticket} 已解决。如仍有问题，直接在这里告诉我们即可。",
+    "ticket.status.closed": "工单 #{ticket} 已关闭，感谢您的耐心。",
+    "staff.ticket_overdue": "⏰ 工单 #{ticket} [{category}] P{priority} 已超时（应于 {due} 前处理）。",
     # 客服群（店铺默认语言）
     "staff.no_open_chat": "这个话题里没有进行中的会话。",
     "staff.relay_failed": "抱歉，这条消息没能转给客户。",
