@@ -91,9 +91,11 @@ async def erase_customer(*, session: AsyncSession, customer_id: int, actor: str,
     await clear_outcomes(session=session, customer_id=customer_id)
     await session.execute(
         update(Delivery)
-        .where(Delivery.customer_id == customer_id, Delivery.status == "pending")
-        .values(status="skipped", error="customer erased")
+        .where(Delivery.customer_id == customer_id, Delivery.status.in_(("pending", "claimed")))
+        .values(status="skipped", reason="erased")
     )
+    # The ledger keeps that a message went out (for the campaign's figures), not what it said to whom.
+    await session.execute(update(Delivery).where(Delivery.customer_id == customer_id).values(text=""))
     record_audit(
         session,
         actor=actor,

@@ -42,8 +42,18 @@ REDEMPTION_STATUSES = ("issued", "used", "cancelled")
 TICKET_STATUSES = ("open", "in_progress", "waiting_customer", "resolved", "closed")
 TICKET_SEVERITIES = ("low", "normal", "high", "critical")
 HANDOFF_STATUSES = ("waiting", "active", "closed")
-CAMPAIGN_STATUSES = ("draft", "scheduled", "sending", "done", "cancelled")
-DELIVERY_STATUSES = ("pending", "sent", "failed", "skipped", "blocked")
+CAMPAIGN_STATUSES = ("draft", "scheduled", "sending", "paused", "done", "cancelled")
+DELIVERY_STATUSES = (
+    "pending",
+    "claimed",
+    "sending",
+    "sent",
+    "failed",
+    "blocked",
+    "skipped",
+    "unknown",
+    "holdout",
+)
 STAFF_ROLES = ("agent", "supervisor", "marketer", "admin")
 MESSAGE_DIRECTIONS = ("in", "out")
 T = TypeVar("T")
@@ -423,44 +433,108 @@ class Segment(Base):
 
 
 class Campaign(Base):
+    """A marketer's broadcast: who (`audience` filters), what (zh/en text, an optional button), when.
+
+    Its deliveries are written when it starts (the audience as it is then), so the ledger, not this row,
+    says who was messaged."""
+
     __tablename__ = "campaigns"
 
     id: Mapped[IntPk]
     name: Mapped[Name]
-    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id"))
     kind: Mapped[str] = mapped_column(String(16), default="marketing")
+    audience: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     text_zh: Mapped[str] = mapped_column(Text)
     text_en: Mapped[str] = mapped_column(Text)
+    button_label_zh: Mapped[str | None] = mapped_column(String(64))
+    button_label_en: Mapped[str | None] = mapped_column(String(64))
+    # An https:// address, or None with a label: a button back into the chat whose presses are counted.
+    button_url: Mapped[str | None] = mapped_column(String(500))
+    holdout_percent: Mapped[int] = mapped_column(Integer, default=0)
+    paid_broadcast: Mapped[bool] = mapped_column(Boolean, default=False)
+    paid_cap: Mapped[int] = mapped_column(Integer, default=0)
     scheduled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     status: Mapped[str] = mapped_column(String(16), default="draft")
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_by: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[Created]
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     __table_args__ = (
         CheckConstraint(_one_of("status", CAMPAIGN_STATUSES), name="status_known"),
         CheckConstraint("kind IN ('marketing', 'service')", name="kind_known"),
+        CheckConstraint("holdout_percent BETWEEN 0 AND 50", name="holdout_range"),
+        CheckConstraint("paid_cap >= 0", name="paid_cap_non_negative"),
+        UniqueConstraint("name", name="uq_campaigns_name"),
         Index("ix_campaigns_status_scheduled", "status", "scheduled_at"),
     )
 
 
+class Occasion(Base):
+    """A dated greeting (a festival of one year): precomputed, editable by the shop for the next years."""
+
+    __tablename__ = "occasions"
+
+    id: Mapped[IntPk]
+    code: Mapped[str] = mapped_column(String(32))
+    year: Mapped[int] = mapped_column(Integer)
+    on_date: Mapped[date] = mapped_column(Date)
+    name_zh: Mapped[Name]
+    name_en: Mapped[Name]
+    # Who is greeted: customers writing Chinese, English, or everyone.
+    audience_language: Mapped[str] = mapped_column(String(3), default="all")
+    text_zh: Mapped[str] = mapped_column(Text, default="")
+    text_en: Mapped[str] = mapped_column(Text, default="")
+    send_hour: Mapped[int] = mapped_column(Integer, default=9)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    __table_args__ = (
+        UniqueConstraint("code", "year", name="uq_occasions_code_year"),
+        CheckConstraint("audience_language IN ('zh', 'en', 'all')", name="audience_language_known"),
+        CheckConstraint("send_hour BETWEEN 0 AND 23", name="send_hour_range"),
+        Index("ix_occasions_on_date", "on_date"),
+    )
+
+
 class Delivery(Base):
-    """One campaign message to one customer; the unique pair makes sending idempotent."""
+    """One proactive message to one customer: the ledger every sender works from.
+
+    Unique per (source, customer), so a campaign, an occasion of a year or a reminder reaches a customer
+    once whatever the workers do. `sending` is committed before the Bot API call; a row found `sending`
+    after its lease is `unknown` (Telegram may have it) and is never sent again automatically."""
 
     __tablename__ = "deliveries"
 
     id: Mapped[IntPk]
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    # "campaign:12", "occasion:mid_autumn:2027", "birthday:2027", "reengagement:2026-12-02", ...
+    source: Mapped[str] = mapped_column(String(64))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    kind: Mapped[str] = mapped_column(String(16), default="marketing")
     status: Mapped[str] = mapped_column(String(16), default="pending")
+    reason: Mapped[str | None] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text, default="")
+    button_label: Mapped[str | None] = mapped_column(String(64))
+    button_url: Mapped[str | None] = mapped_column(String(500))
+    paid: Mapped[bool] = mapped_column(Boolean, default=False)
+    not_before: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Past this a greeting is stale (worker downtime): skipped, never sent late beyond the window.
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    error: Mapped[str | None] = mapped_column(String(200))
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    button_pressed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[Created]
 
     __table_args__ = (
-        UniqueConstraint("campaign_id", "customer_id", name="uq_deliveries_campaign_customer"),
+        UniqueConstraint("source", "customer_id", name="uq_deliveries_source_customer"),
         CheckConstraint(_one_of("status", DELIVERY_STATUSES), name="status_known"),
-        Index("ix_deliveries_status", "status", "campaign_id"),
+        CheckConstraint("kind IN ('marketing', 'service')", name="kind_known"),
+        Index("ix_deliveries_due", "status", "not_before"),
+        Index("ix_deliveries_campaign", "campaign_id", "status"),
+        Index("ix_deliveries_customer_sent", "customer_id", "sent_at"),
     )
 
 
@@ -489,6 +563,7 @@ __all__ = [
     "Handoff",
     "LedgerEntry",
     "MessageLog",
+    "Occasion",
     "Order",
     "Product",
     "Redemption",

@@ -31,7 +31,7 @@ async def _shop_history(session: AsyncSession) -> int:
         [
             Ticket(customer_id=customer.id, category="delivery", description="住址: 北京市…", sla_due_at=NOW),
             MessageLog(customer_id=customer.id, direction="in", text="我的电话是13800138000"),
-            Delivery(campaign_id=campaign.id, customer_id=customer.id),
+            Delivery(source=f"campaign:{campaign.id}", campaign_id=campaign.id, customer_id=customer.id, text="中秋快乐", not_before=NOW),
         ]
     )
     await session.flush()
@@ -64,7 +64,7 @@ async def test_erasure_anonymises_and_keeps_the_books(session: AsyncSession) -> 
     order = await session.scalar(select(Order).where(Order.customer_id == customer_id))
     assert order is not None and order.amount == Decimal("199.90")
     delivery = await session.scalar(select(Delivery).where(Delivery.customer_id == customer_id))
-    assert delivery is not None and delivery.status == "skipped"
+    assert delivery is not None and delivery.status == "skipped" and delivery.text == ""
     ticket = await session.scalar(select(Ticket).where(Ticket.customer_id == customer_id))
     assert ticket is not None and ticket.description == ""
     audit = (await session.scalars(select(AuditLog).where(AuditLog.action == "customer.erase"))).all()
