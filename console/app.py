@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from actions.rules import LoyaltyRules
 from console.auth import auth_router
 from console.orders_api import orders_router
+from console.reports import reports_router
 from console.security import security_headers
 from console.sessions import SessionStore
 from console.supervision import supervision_router
@@ -82,7 +83,8 @@ def create_app(
                     rules=services.rules,
                 )
             )
-            for router in (auth_router, takeover_router, tickets_router, supervision_router, _home_router):
+            routers = (auth_router, takeover_router, tickets_router, reports_router, supervision_router, _home_router)
+            for router in routers:
                 app.include_router(router(console))
             yield
 
