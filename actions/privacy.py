@@ -36,6 +36,7 @@ from storage.models import (
     Order,
     Redemption,
     Ticket,
+    TicketNote,
 )
 
 ERASED_NAME = ""
@@ -82,6 +83,9 @@ async def erase_customer(*, session: AsyncSession, customer_id: int, actor: str,
     await session.execute(
         update(Ticket).where(Ticket.customer_id == customer_id).values(description="", resolution=None)
     )
+    # Staff notes on the customer's tickets may quote them too.
+    their_tickets = select(Ticket.id).where(Ticket.customer_id == customer_id)
+    await session.execute(update(TicketNote).where(TicketNote.ticket_id.in_(their_tickets)).values(text=""))
     await session.execute(
         update(Handoff)
         .where(Handoff.customer_id == customer_id, Handoff.status.in_(OPEN_HANDOFF))

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions import ticket_desk
+from actions.privacy import erase_customer
 from actions.sla import BusinessHours, SlaTargets
 from actions.staff import add_staff
 from actions.tickets import create_ticket
@@ -81,3 +82,13 @@ async def test_a_vip_ticket_is_due_sooner(session: AsyncSession) -> None:
     times = ticket_desk.ticket_times(ticket, now=NOW, business=ALWAYS_OPEN, targets=TARGETS)
     assert ticket.priority == 1 and times.resolution_due == NOW + timedelta(hours=8)
     assert times.first_response_due == NOW + timedelta(hours=4)
+
+
+async def test_erasing_the_customer_blanks_the_notes_on_their_tickets(session: AsyncSession) -> None:
+    ticket, lily = await _setup(session)
+    note = await ticket_desk.add_note(
+        session=session, ticket_id=ticket.id, staff=lily, text="called 13800138000", now=NOW
+    )
+    await erase_customer(session=session, customer_id=ticket.customer_id, actor="test", now=NOW)
+    await session.refresh(note)
+    assert note.text == ""
