@@ -342,6 +342,17 @@ class MessageLog(Base):
     )
 
 
+class IntentLabel(Base):
+    """The intent staff say a customer's turn really meant: training data for the next NLU model."""
+
+    __tablename__ = "intent_labels"
+
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), primary_key=True, autoincrement=False)
+    intent: Mapped[str] = mapped_column(String(64))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[Created]
+
+
 class InboxUpdate(Base):
     """An update fetched by long polling and not yet processed: stored before the offset confirms it to
     Telegram, deleted once processed, so neither a crash nor a database outage loses it."""
@@ -561,6 +572,7 @@ __all__ = [
     "Delivery",
     "FaqEntry",
     "Handoff",
+    "IntentLabel",
     "LedgerEntry",
     "MessageLog",
     "Occasion",
