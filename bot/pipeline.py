@@ -21,6 +21,7 @@ from actions.updates import claim_update, earlier_delivery, keep_outcome, mark_a
 from bot import callbacks
 from bot.conversation import Incoming, Outcome, Reply, StaffNotice, TurnFailed, clean_text
 from bot.escapes import Escape, escape_of
+from bot.flows.several import answer_several
 from bot.flows.yesno import is_acknowledgement, is_cancel
 from bot.handlers import care, menu, shop
 from bot.intents import (
@@ -33,6 +34,7 @@ from bot.intents import (
 )
 from bot.language import choose_language
 from bot.replies import main_menu, stale_button
+from bot.requests import requests_in
 from bot.texts import text as catalogue_text
 from bot.topics import topic_of
 from bot.turn import Turn
@@ -280,6 +282,10 @@ class Pipeline:
         if escape in ("human", "erase", "unsubscribe"):  # certain enough to act on without the model
             turn.handler = f"escape.{escape}"
             return await self._escape(turn, escape)
+        several = requests_in(turn.incoming.text)
+        if several:  # "…黑屏…能不能保修…积分还有多少": each request answered or noted, at most one flow
+            turn.handler = "several." + "+".join(several)
+            return await answer_several(turn, several)
         if is_acknowledgement(turn.incoming.text):  # 👍 / ok after an answer: nothing to do, nothing to ask
             turn.handler = "acknowledged"
             return [turn.reply("smalltalk.acknowledged")]

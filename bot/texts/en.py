@@ -184,6 +184,10 @@ TEXTS: dict[str, str] = {
     "return.window_ok": "Ordered within the last {days} days.",
     "return.window_check": "Ordered more than {days} days ago: check the delivery date against the {days}-day window.",
     "return.window_unknown": "No order number given: find the order and check the {days}-day window.",
+    "several.noted": "You've asked about {count} things; I'll take them one by one.",
+    "several.then_complaint": "Now the problem itself, so our team can sort it out:",
+    "policy.summary": "Our policy: returns within 7 days of delivery, faulty items exchanged within 15 days, and "
+    "electronics have a one-year warranty.",
     "faq.unknown": "I don't have an answer to that yet. A person can check it for you:",
     # People, feedback, consent, privacy
     "human.connecting": "Sure, I'm putting you through to a person. Everything you send now goes straight to our team. "

@@ -169,6 +169,9 @@ TEXTS: dict[str, str] = {
     "return.window_ok": "下单未超过 {days} 天。",
     "return.window_check": "下单已超过 {days} 天：请核对收货日期是否在 {days} 天内。",
     "return.window_unknown": "未提供订单号：请查找订单并核对 {days} 天期限。",
+    "several.noted": "您一共问了 {count} 件事，我逐一为您处理。",
+    "several.then_complaint": "接下来登记您遇到的问题，方便客服处理：",
+    "policy.summary": "我们的售后政策：收货7天内可无理由退货，15天内质量问题可换货，电子产品保修一年。",
     "faq.unknown": "这个问题我暂时没有答案，可以转人工客服帮您确认：",
     # 人工、反馈、订阅、隐私
     "human.connecting": "好的，正在为您转接人工客服，请稍候。在此期间您发的消息都会直接转给客服；"
