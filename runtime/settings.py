@@ -149,6 +149,18 @@ class CareSettings(_Section):
         return value
 
 
+class OutreachSettings(_Section):
+    """Proactive messages: sending rates, greetings, re-engagement and reminders."""
+
+    outreach_rate_per_second: float = Field(30, alias="OUTREACH_RATE_PER_SECOND", gt=0, le=1000)
+    paid_rate_per_second: float = Field(1000, alias="PAID_RATE_PER_SECOND", gt=0, le=1000)
+    greeting_late_hours: int = Field(6, alias="GREETING_LATE_HOURS", ge=0, le=48)
+    reengagement_inactive_days: int = Field(60, alias="REENGAGEMENT_INACTIVE_DAYS", ge=7)
+    reengagement_cooldown_days: int = Field(30, alias="REENGAGEMENT_COOLDOWN_DAYS", ge=1)
+    reengagement_holdout_percent: int = Field(10, alias="REENGAGEMENT_HOLDOUT_PERCENT", ge=0, le=50)
+    expiry_reminder_days: int = Field(30, alias="EXPIRY_REMINDER_DAYS", ge=1, le=90)
+
+
 class ConsoleSettings(_Section):
     console_host: str = Field("127.0.0.1", alias="CONSOLE_HOST")
     console_port: int = Field(8080, alias="CONSOLE_PORT", ge=1, le=65535)
@@ -167,6 +179,7 @@ class Settings:
         self.nlu = NluSettings(**_pick(overrides, NluSettings))
         self.bot = BotSettings(**_pick(overrides, BotSettings))
         self.care = CareSettings(**_pick(overrides, CareSettings))
+        self.outreach = OutreachSettings(**_pick(overrides, OutreachSettings))
         self.console = ConsoleSettings(**_pick(overrides, ConsoleSettings))
         self._refuse_placeholders()
 

@@ -200,6 +200,7 @@ class RateLimiter:
         self._prefix = prefix
         self._clock = clock
         self._local = LocalTokenBuckets()
+        self._local_pause = 0.0
         self._warned_at = float("-inf")
 
     async def try_take(self, bucket: str, *, rate_per_second: float, capacity: float, cost: float = 1) -> float:
@@ -213,6 +214,30 @@ class RateLimiter:
             self._warn(error, now)
             return self._local.try_take(bucket, rate_per_second=rate_per_second, capacity=capacity, cost=cost, now=now)
         return float(wait)
+
+    async def pause_all(self, seconds: float) -> None:
+        """Telegram answered 429: every process holds its sends for `seconds` (the longest pause wins)."""
+        until = self._clock() + seconds
+        self._local_pause = max(self._local_pause, until)
+        try:
+            current = await self._redis.get(f"{self._prefix}paused_until")
+            if current is None or float(current) < until:
+                await self._redis.set(f"{self._prefix}paused_until", until, ex=max(int(seconds) + 1, 1))
+        except (RedisError, OSError) as error:
+            self._warn(error, self._clock())
+
+    async def paused_for(self) -> float:
+        """Seconds left of a pause any process set after a 429 (0 when sends may go ahead)."""
+        now = float(self._clock())
+        until = self._local_pause
+        try:
+            shared = await self._redis.get(f"{self._prefix}paused_until")
+        except (RedisError, OSError) as error:
+            self._warn(error, now)
+            shared = None
+        if shared is not None:
+            until = max(until, float(shared))
+        return max(until - now, 0.0)
 
     def _warn(self, error: BaseException, now: float) -> None:
         if now - self._warned_at >= 60:  # once a minute, not once a message

@@ -45,6 +45,8 @@ class TelegramLimits:
     overall: Bucket = Bucket(rate_per_second=30, capacity=30)
     per_chat: Bucket = Bucket(rate_per_second=1, capacity=3)  # a reply split in a few parts may burst
     per_group: Bucket = Bucket(rate_per_second=20 / 60, capacity=5)
+    # Paid broadcasts (allow_paid_broadcast, charged in Stars) may go up to 1,000 a second.
+    paid_overall: Bucket = Bucket(rate_per_second=1000, capacity=1000)
 
 
 @dataclass(frozen=True)
@@ -138,10 +140,11 @@ class Sender:
             ),
         )
 
-    async def call(self, chat_id: int, request: Callable[[], Awaitable[T]]) -> SendResult[T]:
-        """Run one Bot API request addressed to `chat_id`: wait for tokens, retry 429s, catch the rest."""
+    async def call(self, chat_id: int, request: Callable[[], Awaitable[T]], *, paid: bool = False) -> SendResult[T]:
+        """Run one Bot API request addressed to `chat_id`: wait for tokens, retry 429s, catch the rest.
+        `paid` requests (paid broadcasts) count against the paid overall limit instead of the free one."""
         for attempt in range(1, self._max_attempts + 1):
-            await self._take_tokens(chat_id)
+            await self._take_tokens(chat_id, paid=paid)
             try:
                 return SendResult(value=await request())
             except RetryAfter as error:
@@ -149,8 +152,8 @@ class Sender:
                 if attempt == self._max_attempts or wait > self._max_retry_after:
                     logger.warning("flood control: giving up on chat %s after %d attempts", chat_id, attempt)
                     return SendResult(error="retry_after")
-                logger.info("flood control: waiting %.1f s before retrying chat %s", wait, chat_id)
-                await self._sleep(wait)
+                logger.info("flood control: every sender waits %.1f s before retrying chat %s", wait, chat_id)
+                await self._limiter.pause_all(wait)
             except Forbidden:
                 return await self._forbidden(chat_id)
             except BadRequest as error:
@@ -170,10 +173,13 @@ class Sender:
                 return SendResult(error="telegram")
         return SendResult(error="retry_after")  # pragma: no cover - the loop always returns
 
-    async def _take_tokens(self, chat_id: int) -> None:
-        """Wait until the chat's bucket and then the overall bucket grant a token (the limiter says how long)."""
+    async def _take_tokens(self, chat_id: int, *, paid: bool = False) -> None:
+        """Wait out a 429 pause, then until the chat's bucket and the overall bucket grant a token."""
+        while (pause := await self._limiter.paused_for()) > 0:
+            await self._sleep(pause)
         chat_bucket = self._limits.per_group if is_group_chat(chat_id) else self._limits.per_chat
-        for name, bucket in ((f"chat:{chat_id}", chat_bucket), ("overall", self._limits.overall)):
+        overall = ("overall_paid", self._limits.paid_overall) if paid else ("overall", self._limits.overall)
+        for name, bucket in ((f"chat:{chat_id}", chat_bucket), overall):
             while True:
                 wait = await self._limiter.try_take(
                     name, rate_per_second=bucket.rate_per_second, capacity=bucket.capacity

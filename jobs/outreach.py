@@ -1,0 +1,102 @@
+"""Sending the ledger: claim due rows, check their guards, mark them `sending`, hand them to the transport,
+record what happened. Any number of these loops may run, in one worker or in many (rows are leased).
+
+Each batch is about one second of sending at the configured rate, so a crash leaves at most that many
+rows `unknown` (the in-flight ones); everything else is either sent or still pending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from actions import deliveries
+from actions.deliveries import Outcome, Outgoing
+from actions.outreach_guards import GuardPolicy
+from storage.engine import SessionFactory
+
+logger = logging.getLogger(__name__)
+
+Transport = Callable[[Outgoing], Awaitable[Outcome]]
+Clock = Callable[[], datetime]
+RETRY_AFTER = timedelta(seconds=30)  # a message that never reached Telegram is tried again this much later
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    blocked: int = 0
+    failed: int = 0
+    unknown: int = 0
+    retried: int = 0
+    held: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def add(self, outcomes: list[Outcome], preparation: deliveries.Preparation) -> None:
+        for outcome in outcomes:
+            if outcome.status == "retry":
+                self.retried += 1
+            else:
+                setattr(self, outcome.status, getattr(self, outcome.status) + 1)
+        self.held += preparation.held
+        for reason, count in preparation.skipped.items():
+            self.skipped[reason] = self.skipped.get(reason, 0) + count
+
+
+@dataclass(frozen=True)
+class OutreachSender:
+    """One sending loop's dependencies: the store, the transport, the guards and this worker's name."""
+
+    session_factory: SessionFactory
+    transport: Transport
+    policy: GuardPolicy
+    worker: str
+    batch_size: int = 30
+    clock: Clock = utc_now
+
+    async def send_due(self, *, max_batches: int | None = None) -> SendReport:
+        """Send until nothing is due (or `max_batches` batches); returns what happened."""
+        report = SendReport()
+        await self.sweep()
+        batches = 0
+        while max_batches is None or batches < max_batches:
+            if not await self._send_batch(report):
+                break
+            batches += 1
+        return report
+
+    async def sweep(self) -> None:
+        async with self.session_factory() as session, session.begin():
+            released, unknown = await deliveries.sweep_lapsed(session, now=self.clock())
+        if released or unknown:
+            logger.warning("outreach sweep: %d lapsed claims released, %d lapsed sends now unknown", released, unknown)
+
+    async def _send_batch(self, report: SendReport) -> bool:
+        async with self.session_factory() as session, session.begin():
+            now = self.clock()
+            ids = await deliveries.claim_due(session, worker=self.worker, now=now, limit=self.batch_size)
+        if not ids:
+            return False
+        async with self.session_factory() as session, session.begin():
+            preparation = await deliveries.prepare(
+                session, ids=ids, worker=self.worker, now=self.clock(), policy=self.policy
+            )
+        outcomes = list(await asyncio.gather(*(self._send_one(item) for item in preparation.outgoing)))
+        async with self.session_factory() as session, session.begin():
+            await deliveries.record_outcomes(session, outcomes=outcomes, now=self.clock(), retry_after=RETRY_AFTER)
+        report.add(outcomes, preparation)
+        return True
+
+    async def _send_one(self, item: Outgoing) -> Outcome:
+        try:
+            return await self.transport(item)
+        except Exception:  # the transport's own bug: the message may or may not have gone out
+            logger.exception("outreach transport failed for delivery %s", item.delivery_id)
+            return Outcome(delivery_id=item.delivery_id, status="unknown", reason="transport_error")
