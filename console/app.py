@@ -4,7 +4,7 @@ orders API under one FastAPI app, with security headers on every answer and one 
 # No `from __future__ import annotations`: FastAPI reads the routes' Annotated dependencies, which are
 # built inside the router factories, at definition time.
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from datetime import datetime
 from typing import Annotated
@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from actions.rules import LoyaltyRules
 from console.auth import auth_router
+from console.labels import labels_router
 from console.orders_api import orders_router
 from console.reports import reports_router
 from console.security import security_headers
@@ -54,6 +55,7 @@ def create_app(
     *,
     services_factory: ServicesFactory = open_services,
     channel_factory: ChannelFactory | None = None,
+    intents: Sequence[str] = (),
 ) -> FastAPI:
     """The console process: its services (and the channel to customers, when given) are opened at start-up
     and closed when the server stops. Without a channel the pages work but replies cannot be sent."""
@@ -73,6 +75,7 @@ def create_app(
                 https=https,
                 business=business,
                 targets=targets,
+                intents=tuple(intents),
                 templates=templates,
             )
             # Routes are bound to the services this process opened (the same object for every request).
@@ -83,7 +86,15 @@ def create_app(
                     rules=services.rules,
                 )
             )
-            routers = (auth_router, takeover_router, tickets_router, reports_router, supervision_router, _home_router)
+            routers = (
+                auth_router,
+                takeover_router,
+                tickets_router,
+                labels_router,
+                reports_router,
+                supervision_router,
+                _home_router,
+            )
             for router in routers:
                 app.include_router(router(console))
             yield

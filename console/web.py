@@ -94,6 +94,7 @@ class Console:
     https: bool
     business: BusinessHours
     targets: SlaTargets
+    intents: tuple[str, ...] = ()  # what a customer's turn can be labelled with (the NLU's intents)
     templates: Jinja2Templates = field(default_factory=lambda: console_templates())
 
     def staff(self, permission: str | None = None) -> Callable[[Request], Awaitable[SignedIn]]:

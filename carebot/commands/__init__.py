@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "tickets",
     "staff",
     "console",
+    "nlu_labels",
 ]
 
 

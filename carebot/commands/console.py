@@ -15,7 +15,8 @@ from fastapi import FastAPI
 from bot.telegram.console_desk import open_telegram_desk
 from carebot.context import settings_of
 from console.app import create_app
-from runtime.settings import Settings
+from nlu.training_data import known_intents
+from runtime.settings import PROJECT_ROOT, Settings
 
 
 def console_command(
@@ -36,7 +37,7 @@ def console_command(
 def build_console(settings: Settings) -> FastAPI:
     """The console app, with the Telegram channel to customers when the bot's token is set."""
     channel = partial(open_telegram_desk, settings) if settings.bot.telegram_bot_token else None
-    return create_app(settings, channel_factory=channel)
+    return create_app(settings, channel_factory=channel, intents=known_intents(PROJECT_ROOT))
 
 
 def register(app: typer.Typer) -> None:

@@ -16,6 +16,7 @@ from runtime.settings import Settings
 from storage.engine import SessionFactory
 
 PASSWORD = "correct horse battery"
+INTENTS = ("check_points", "greet", "order_status")
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -41,7 +42,7 @@ def console_settings(database_url: str, redis_url: str) -> Settings:
 @pytest.fixture
 async def console(console_settings: Settings, redis: object) -> AsyncIterator[httpx.AsyncClient]:
     """The console app (no channel to customers) with its lifespan, and a client keeping cookies."""
-    app = create_app(console_settings)
+    app = create_app(console_settings, intents=INTENTS)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://console") as client,
