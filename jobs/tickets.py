@@ -2,8 +2,10 @@
 the staff group once (marked in the same transaction as they are found, so two workers never both announce
 one; a failed announcement is not repeated) and highlighted in the console.
 
-The worker calls `announce_overdue_tickets` with its session factory, the service levels (`runtime.services.
-service_levels`) and a way to post (the Telegram desk's `announce_overdue` in `carebot worker`).
+`ticket_jobs` is what the worker schedules (every five minutes): it needs the session factory, the service
+levels (`runtime.services.service_levels`) and a way to post, the Telegram desk's `announce_overdue`
+(`bot/telegram/console_desk.py` `open_telegram_desk`). `carebot worker` does not schedule it yet: it is to
+be wired in with the broadcasts, which need the worker to own a Bot too.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from actions.sla import BusinessHours, SlaTargets
 from actions.ticket_desk import OverdueTicket, mark_overdue, ticket_times
+from jobs.scheduler import ScheduledJob
 from storage.engine import SessionFactory
 
 Announce = Callable[[Sequence[OverdueTicket]], Awaitable[None]]
@@ -42,3 +45,22 @@ async def announce_overdue_tickets(
     if overdue:
         await announce(overdue)
     return len(overdue)
+
+
+def ticket_jobs(
+    session_factory: SessionFactory,
+    *,
+    timezone: ZoneInfo,
+    business: BusinessHours,
+    targets: SlaTargets,
+    announce: Announce,
+) -> list[ScheduledJob]:
+    """The overdue-ticket check, every five minutes."""
+
+    async def check(now: datetime) -> int:
+        return await announce_overdue_tickets(
+            session_factory=session_factory, now=now, timezone=timezone, business=business, targets=targets,
+            announce=announce,
+        )  # fmt: skip
+
+    return [ScheduledJob("announce_overdue_tickets", "*/5 * * * *", check)]

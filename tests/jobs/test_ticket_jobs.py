@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from actions.sla import BusinessHours, SlaTargets
 from actions.ticket_desk import OverdueTicket
 from actions.tickets import create_ticket
-from jobs.tickets import announce_overdue_tickets
+from jobs.tickets import announce_overdue_tickets, ticket_jobs
 from storage.engine import SessionFactory
 from tests.support.loyalty import NOW, make_customer
 
@@ -37,3 +37,16 @@ async def test_overdue_tickets_are_announced_once(session_factory: SessionFactor
     assert [await run(1), await run(25), await run(26)] == [0, 1, 0]
     due = (NOW + timedelta(hours=24)).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
     assert announced == [[OverdueTicket(ticket_id=ticket.id, category="delivery", priority=3, due=due)]]
+
+
+async def test_the_worker_schedules_the_check_every_five_minutes(session_factory: SessionFactory) -> None:
+    calls: list[Sequence[OverdueTicket]] = []
+
+    async def announce(tickets: Sequence[OverdueTicket]) -> None:
+        calls.append(tickets)
+
+    (job,) = ticket_jobs(
+        session_factory, timezone=SHANGHAI, business=ALWAYS_OPEN, targets=SlaTargets(), announce=announce
+    )
+    assert (job.name, job.cron) == ("announce_overdue_tickets", "*/5 * * * *")
+    assert await job.body(NOW) == 0 and calls == []
