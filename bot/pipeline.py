@@ -33,6 +33,7 @@ from bot.intents import (
     TOPIC_HANDLERS,
 )
 from bot.language import choose_language
+from bot.patterns import simplified
 from bot.replies import main_menu, stale_button
 from bot.requests import requests_in
 from bot.texts import text as catalogue_text
@@ -49,7 +50,11 @@ FALLBACKS_BEFORE_HUMAN = 2
 MEDIA_KINDS = ("photo", "voice", "document", "location", "sticker", "other")
 MAX_UNSURE_TEXT = 500
 PRIVACY_COMMANDS = ("mydata", "deleteme")
-ASIDE_COMMANDS = ("stop",)  # answered inside a flow, which then asks its question again
+ASIDE_COMMANDS = ("stop",)
+# Questions answered inside a flow without leaving it (none of them starts a flow of its own).
+ASIDE_INTENTS = frozenset(
+    {"check_points", "points_history", "membership_info", "product_question", "order_status", "faq", "greet", "thanks"}
+)  # answered inside a flow, which then asks its question again
 
 
 def _suggestions(text: str, result: NluResult) -> list[str]:
@@ -70,6 +75,11 @@ def _leaves_handoff(incoming: Incoming, *, waiting: bool) -> bool:
     if incoming.kind == "command":
         return incoming.command == "cancel"
     return waiting and incoming.kind == "text" and is_cancel(incoming.text)
+
+
+def _misses(flow: dict[str, object]) -> int:
+    """How many answers in a row the flow's current step has refused (bot/slots.py `ask_again`)."""
+    return int(str(flow.get("misses", 0))) if flow.get("missed_step") == flow.get("step") else 0
 
 
 def _for_the_bot(incoming: Incoming) -> bool:
@@ -243,12 +253,29 @@ class Pipeline:
             consume = FLOW_TEXT_HANDLERS.get(str(flow.get("name")))
             if consume is not None:
                 turn.handler = f"flow.{flow.get('name')}"
+                misses = _misses(flow)
                 consumed = await consume(turn, incoming.text)
+                if consumed is not None and turn.flow is not None and _misses(turn.flow) > misses:
+                    # Not an answer to the question: maybe a question of its own ("积分还有多少" at the order step).
+                    aside = await self._aside(turn)
+                    if aside is not None:
+                        turn.flow["misses"] = misses  # a question answered is not a miss
+                        return aside + self._reprompt(turn)
                 if consumed is not None:
                     return consumed
             else:
                 turn.end_flow()  # a confirm-only flow (erase) ends when the customer talks about something else
         return await self._understand(turn)
+
+    async def _aside(self, turn: Turn) -> list[Reply] | None:
+        """A simple question asked in the middle of a flow, answered when the model is sure of it; the flow
+        then asks its own question again. Requests that would start another flow are not asides."""
+        result = await self._services.nlu.parse(simplified(turn.incoming.text))
+        if not result.confident or result.from_fallback_router or result.intent not in ASIDE_INTENTS:
+            return None
+        turn.nlu = result
+        turn.handler = f"flow.aside.{result.intent}"
+        return await INTENT_HANDLERS[result.intent](turn)
 
     async def _escape(self, turn: Turn, escape: Escape) -> list[Reply]:
         """A way out asked for inside a flow: a person, cancel, erasure, no promotions, or an insult."""
@@ -293,7 +320,10 @@ class Pipeline:
         if follow_up is not None:
             turn.handler = "follow_up.product"
             return follow_up
-        result = await self._services.nlu.parse(turn.incoming.text)
+        if escape == "cancel":  # nothing open to cancel: the menu
+            turn.handler = "escape.cancel"
+            return await menu.cancel(turn)
+        result = await self._services.nlu.parse(simplified(turn.incoming.text))
         turn.nlu = result
         if not result.confident:
             # Kept so that the "did you mean" button answers the words that were meant (the product asked

@@ -19,6 +19,11 @@ NO_ANSWER = re.compile(
     r"(?:i )?(?:lost|deleted|forgot) (?:it|the number|my order number|the order number)|i forgot|"
     r"no order(?: number)?|haven'?t got (?:it|one)|not available|skip (?:it|this)|don'?t have (?:it|one|the number))$"
 )
+# "我不记得订单号了", "找不到单号", "忘了号码": the verb, then what was forgotten.
+ZH_NO_ANSWER = re.compile(
+    r"^(?:不记得|记不得|记不清|忘了|忘记了?|找不到|找不着|想不起来?|不知道|没有|没|弄丢了?|丢了)了?"
+    r"(?:订单号?|单号|号码|那个号|号)(?:了|啊|呀|诶|哦)*$"
+)
 FILLER = re.compile(r"^(?:我|我也|我真的|真的|实在|嗯|呃|额|啊|哦|sorry|sorry,|um|uh|er|hmm|oh|well|,|，|\s)+")
 # "I told you already": never stored as the answer itself.
 ALREADY_SAID = re.compile(
@@ -34,7 +39,7 @@ def is_no_answer(text: str) -> bool:
     """ "不记得了", "找不到了", "I lost it", "skip": the customer cannot or will not give this one."""
     bare = FILLER.sub("", TRIM.sub("", fold(text).replace("’", "'")))
     bare = TRIM.sub("", bare)
-    return bool(NO_ANSWER.match(bare))
+    return bool(NO_ANSWER.match(bare) or ZH_NO_ANSWER.match(bare))
 
 
 def is_already_said(text: str) -> bool:

@@ -17,7 +17,7 @@ from bot import callbacks
 from bot.callbacks import Callback
 from bot.conversation import Button, Reply, StaffNotice
 from bot.flows.yesno import yes_or_no
-from bot.patterns import ORDER_ID, find_order_id
+from bot.patterns import ORDER_ID, find_order_id, fold
 from bot.replies import stale_button
 from bot.slots import ask_again, is_already_said, is_no_answer
 from bot.texts import text
@@ -141,7 +141,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
 
 
 def _typed_category(text: str) -> str | None:
-    bare = _substance(text)
+    bare = _substance(fold(text))
     if len(bare) > SHORT_CATEGORY:
         return None
     return next((category for category, pattern in TYPED_CATEGORIES if pattern.search(bare)), None)

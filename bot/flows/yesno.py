@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.patterns import simplified
 from bot.turn import Turn
 
 CANCEL_WORDS = {"取消", "退出", "cancel", "/cancel", "stop", "quit", "exit"}
@@ -64,7 +65,7 @@ async def yes_or_no(turn: Turn, text: str) -> bool | None:
         return True
     if word in NO:
         return False
-    result = await turn.services.nlu.parse(text)
+    result = await turn.services.nlu.parse(simplified(text))
     if result.confident and result.intent == "affirm":
         return True
     if result.confident and result.intent == "deny":

@@ -9,7 +9,7 @@ from actions import faq, orders, products, tickets
 from bot import callbacks
 from bot.callbacks import Callback
 from bot.conversation import Button, Reply
-from bot.patterns import find_order_id, fold
+from bot.patterns import find_order_id, fold, simplified
 from bot.replies import main_menu, stale_button
 from bot.texts import CATALOGUES
 from bot.turn import Turn
@@ -57,7 +57,8 @@ def _attribute_answer(turn: Turn, product: Product, attribute: str) -> Reply:
 
 async def product_question(turn: Turn) -> list[Reply]:
     entity = turn.nlu.entity("product") if turn.nlu else None
-    answer = await products.answer_product_question(session=turn.session, text=turn.incoming.text, entity=entity)
+    text = simplified(turn.incoming.text)  # the catalogue's names are in simplified characters
+    answer = await products.answer_product_question(session=turn.session, text=text, entity=entity)
     if answer.product is None and not answer.candidates:
         follow_up = await product_follow_up(turn)  # "有货吗" after the hoodie: about the hoodie
         return follow_up if follow_up is not None else [turn.reply("product.unknown")]

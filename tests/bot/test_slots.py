@@ -227,3 +227,33 @@ async def test_a_bad_birthday_is_not_asked_a_third_time(chat: Chat, nlu: Scripte
     third = await chat.say("随便吧")
     assert "转人工" in text_of(third)
     assert (await customer_of(shop, 42)).birthday is None
+
+
+async def test_traditional_characters_reach_the_model_simplified(chat: Chat, nlu: ScriptedNlu) -> None:
+    nlu.say("我要投诉", "complaint")
+    outcome = await chat.say("我要投訴")
+    assert "哪方面的问题" in text_of(outcome) and nlu.parsed == ["我要投诉"]
+    typed = await chat.say("質量問題")  # a category typed in traditional characters
+    assert "请详细描述" in text_of(typed)
+
+
+@pytest.mark.parametrize("typed", ["我不記得訂單號了", "忘了单号", "找不到订单号啊"])
+async def test_no_order_number_with_the_object_named(chat: Chat, nlu: ScriptedNlu, typed: str) -> None:
+    await _at_order_step(chat, nlu)
+    confirm = await chat.say(typed)
+    assert "订单：—" in text_of(confirm)
+
+
+async def test_a_question_at_the_order_step_is_answered_and_the_question_stays(
+    chat: Chat, nlu: ScriptedNlu, shop: SessionFactory
+) -> None:
+    await _at_order_step(chat, nlu)
+    nlu.say("我积分还有多少", "check_points")
+    aside = await chat.say("我积分还有多少")
+    assert "积分余额是 0 分" in text_of(aside) and "请提供相关的订单号" in text_of(aside)
+    again = await chat.say("嗯？？")  # the aside was not a miss: this is the first, asked once more
+    assert "不像订单号" in text_of(again)
+    await chat.say("没有")
+    await chat.say("确认")
+    [ticket] = await _tickets(shop)
+    assert ticket.description == "保温杯盖子漏水"
