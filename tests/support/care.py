@@ -62,10 +62,20 @@ async def earn(session: AsyncSession, customer: Customer, points: int, *, expire
     )
 
 
-async def order(session: AsyncSession, customer: Customer, order_id: str, amount: str, *, at: datetime) -> None:
+async def order(
+    session: AsyncSession,
+    customer: Customer,
+    order_id: str,
+    amount: str,
+    *,
+    at: datetime,
+    status: str = "paid",
+    now: datetime | None = None,
+) -> None:
+    """An order from the shop (as the API and the CSV import record it), recorded at `now` (default `at`)."""
     await record_order(
         session=session, rules=RULES, source="shop", order_id=order_id, customer_id=customer.id,
-        amount=Decimal(amount), currency="CNY", ordered_at=at, status="paid", now=at,
+        amount=Decimal(amount), currency="CNY", ordered_at=at, status=status, now=now or at,
     )  # fmt: skip
 
 
