@@ -10,7 +10,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -114,7 +114,8 @@ async def build_report(
             )
         ).all()
     )
-    report = Report(since=since.astimezone(timezone).date(), until=until.astimezone(timezone).date())
+    last_day = (until - timedelta(microseconds=1)).astimezone(timezone).date()  # `until` itself is excluded
+    report = Report(since=since.astimezone(timezone).date(), until=last_day)
     report.chats = _chat_figures(chats)
     per_day: Counter[date] = Counter(chat.opened_at.astimezone(timezone).date() for chat in chats)
     report.chats_per_day = dict(sorted(per_day.items()))

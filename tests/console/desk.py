@@ -6,16 +6,22 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from fastapi import FastAPI
 from sqlalchemy import select, update
 
+from actions.handoff import claim_handoff, close_handoff, rate_handoff
+from actions.staff import find_staff
+from actions.ticket_desk import change_status
+from actions.tickets import create_ticket, rate_ticket
 from bot.telegram.console_desk import open_telegram_desk
 from console.app import create_app
-from runtime.settings import Settings
+from nlu.training_data import known_intents
+from runtime.settings import PROJECT_ROOT, Settings
 from storage.engine import SessionFactory
-from storage.models import Customer, Handoff
+from storage.models import Customer, Handoff, Ticket
 from tests.bot.telegram.conftest import RunningBot
 from tests.bot.telegram.harness import Conversation
 
@@ -38,6 +44,44 @@ class Desk:
                 update(Customer).where(Customer.telegram_user_id == telegram_user_id).values(tier_code="gold")
             )
 
+    async def open_ticket(self, telegram_user_id: int, description: str, *, age: timedelta) -> int:
+        """A delivery ticket of the customer's, opened `age` ago; its id."""
+        async with self.shop() as session, session.begin():
+            customer_id = await session.scalar(select(Customer.id).where(Customer.telegram_user_id == telegram_user_id))
+            assert customer_id is not None
+            ticket = await create_ticket(
+                session=session, customer_id=customer_id, category="delivery", description=description,
+                order_ref=None, now=datetime.now(UTC) - age,
+            )  # fmt: skip
+            return ticket.id
+
+    async def rated_chat(self, telegram_user_id: int, *, staff: str, wait: timedelta, rating: int) -> None:
+        """The customer's open chat taken by `staff` after `wait`, closed and rated (as if done long ago)."""
+        handoff = await self.handoff_of(telegram_user_id)
+        async with self.shop() as session, session.begin():
+            member = await find_staff(session=session, key=staff)
+            assert member is not None
+            await claim_handoff(
+                session=session, handoff_id=handoff.id, staff_id=member.id, now=handoff.opened_at + wait
+            )
+            await close_handoff(session=session, handoff_id=handoff.id, now=handoff.opened_at + 2 * wait)
+            await rate_handoff(
+                session=session, customer_id=handoff.customer_id, handoff_id=handoff.id, rating=rating,
+                now=handoff.opened_at + 2 * wait,
+            )  # fmt: skip
+
+    async def resolve_ticket(self, ticket_id: int, *, staff: str, rating: int) -> None:
+        """Resolve a ticket an hour after it opened, and rate it."""
+        async with self.shop() as session, session.begin():
+            member = await find_staff(session=session, key=staff)
+            ticket = await session.get(Ticket, ticket_id)
+            assert member is not None and ticket is not None
+            later = ticket.created_at + timedelta(hours=1)
+            await change_status(session=session, ticket_id=ticket_id, status="resolved", staff=member, now=later)
+            await rate_ticket(
+                session=session, customer_id=ticket.customer_id, ticket_id=ticket_id, rating=rating, now=later
+            )
+
     async def handoff_of(self, telegram_user_id: int) -> Handoff:
         """The customer's latest handoff."""
         async with self.shop() as session:
@@ -57,5 +101,7 @@ async def running_desk(
 ) -> AsyncIterator[Desk]:
     """The bot polling (keyword router when `nlu_url` is down) and the console app, not yet serving."""
     async with start_bot(nlu_url) as bot:  # type: ignore[attr-defined]
-        app = create_app(settings, channel_factory=partial(open_telegram_desk, settings))
+        app = create_app(
+            settings, channel_factory=partial(open_telegram_desk, settings), intents=known_intents(PROJECT_ROOT)
+        )
         yield Desk(bot=bot, app=app, shop=shop)

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, expect
 
-from runtime.settings import Settings
+from carebot.commands.nlu_labels import export_labels
+from runtime.settings import PROJECT_ROOT, Settings
 from storage.engine import SessionFactory
 from tests.bot.telegram.conftest import EN_CUSTOMER, ZH_CUSTOMER
 from tests.bot.telegram.harness import button_data, texts
@@ -120,3 +123,78 @@ async def test_the_takeover_round_trip_in_the_browser(browser: Browser, desk: tu
 
     await page.goto(f"{url}/conversations/{vip.id}")
     await expect(page.get_by_text("Closed · rated 4/5.")).to_be_visible()
+
+
+async def test_a_ticket_moves_through_its_statuses_with_the_customer_told(
+    browser: Browser, desk: tuple[Desk, str]
+) -> None:
+    running, url = desk
+    wang_fang = running.customer(ZH_CUSTOMER, "zh")
+    await wang_fang.say("/start")
+    ticket_id = await running.open_ticket(ZH_CUSTOMER, "包裹三天没动，订单 SO-1001", age=timedelta(0))
+    overdue_id = await running.open_ticket(ZH_CUSTOMER, "上周的退款还没到", age=timedelta(days=3))
+    page = await browser.new_page(viewport={"width": 1200, "height": 900})
+    await log_in(page, url, "Lily", PASSWORD)
+    await page.get_by_role("link", name="Tickets").click()
+    await expect(page.locator(f"tr:has(a:text-is('#{overdue_id}'))")).to_have_class("overdue")
+    await expect(page.locator(f"tr:has(a:text-is('#{ticket_id}'))")).not_to_have_class("overdue")
+    await page.get_by_role("link", name=f"#{ticket_id}", exact=True).click()
+
+    for button, status, told in (
+        ("In progress", "In progress", f"工单 #{ticket_id} 进度更新"),
+        ("Waiting for the customer", "Waiting for the customer", f"工单 #{ticket_id}：客服在等待您的回复"),
+        ("Resolved", "Resolved", f"工单 #{ticket_id} 已解决"),
+    ):
+        before = len(running.bot.api.sent_messages(ZH_CUSTOMER))
+        await page.get_by_role("button", name=button, exact=True).click()
+        await expect(page.get_by_test_id("ticket-status")).to_have_text(status)
+        await expect(page.get_by_role("status")).to_have_text("Saved; the customer was told.")
+        assert texts(running.bot.api.sent_messages(ZH_CUSTOMER)[before:]).startswith(told)
+    rate_buttons = button_data(running.bot.api.sent_messages(ZH_CUSTOMER)[-1])
+    await wang_fang.press(rate_buttons[4])
+    await page.get_by_role("textbox").fill("已联系快递，明天送达")
+    await page.get_by_role("button", name="Add note").click()
+    await expect(page.get_by_test_id("note")).to_contain_text("已联系快递，明天送达")
+    await expect(page.get_by_text("5/5")).to_be_visible()
+    await screenshot(page, "ticket")
+
+
+async def test_a_label_set_in_the_browser_is_exported_into_training_data(
+    browser: Browser, desk: tuple[Desk, str], tmp_path: Path
+) -> None:
+    running, url = desk
+    await running.customer(EN_CUSTOMER, "en").say("my parcel 12345678 has not moved for days, call 13800138000")
+    page = await browser.new_page(viewport={"width": 1200, "height": 900})
+    await log_in(page, url, "Lily", PASSWORD)
+    await page.get_by_role("link", name="Labels").click()
+    row = page.get_by_test_id("label-row").filter(has_text="my parcel 12345678")
+    await row.get_by_role("combobox").select_option("order_status")
+    await row.get_by_role("button", name="Save").click()
+    await expect(page.get_by_role("status")).to_have_text("Label saved.")
+
+    written = await export_labels(running.shop, root=PROJECT_ROOT, out=tmp_path)
+    assert written == {tmp_path / "en" / "labelled.yml": 1}
+    exported = (tmp_path / "en" / "labelled.yml").read_text(encoding="utf-8")
+    assert "- intent: order_status" in exported
+    assert "my parcel 13800000000 has not moved for days, call 13800000000" in exported, "numbers masked"
+
+
+async def test_the_reports_page(browser: Browser, desk: tuple[Desk, str]) -> None:
+    running, url = desk
+    await running.make_vip(ZH_CUSTOMER)
+    for user, language, rating in ((ZH_CUSTOMER, "zh", 5), (EN_CUSTOMER, "en", 4)):
+        await running.customer(user, language).say("/human")
+        await running.rated_chat(user, staff="Lily", wait=timedelta(minutes=3 if rating == 5 else 9), rating=rating)
+    resolved = await running.open_ticket(ZH_CUSTOMER, "坏了", age=timedelta(hours=5))
+    await running.resolve_ticket(resolved, staff="Lily", rating=4)
+    await running.open_ticket(EN_CUSTOMER, "late", age=timedelta(days=3))
+    page = await browser.new_page(viewport={"width": 1200, "height": 900})
+    await log_in(page, url, "Sam", PASSWORD)  # a supervisor
+    await page.get_by_role("link", name="Reports").click()
+    await expect(page.get_by_test_id("chats")).to_have_text("2")
+    await expect(page.get_by_test_id("csat")).to_have_text("4.5/5")
+    async with page.expect_download() as download_info:
+        await page.get_by_role("link", name="Download CSV (one row per conversation)").click()
+    download = await download_info.value
+    assert download.suggested_filename.startswith("conversations-")
+    await screenshot(page, "reports")
