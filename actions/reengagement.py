@@ -25,7 +25,7 @@ from actions.deliveries import Planned, enqueue
 from actions.errors import DomainError
 from actions.rewards import active_rewards
 from actions.segments import SEGMENTS
-from storage.models import Customer, Delivery, LedgerEntry, Order, Reward, localized
+from storage.models import LANGUAGES, Customer, Delivery, LedgerEntry, Order, Reward, localized
 
 SOURCE_PREFIX = "reengagement:"
 BATCH_SIZE = 500
@@ -388,3 +388,22 @@ async def started_at(session: AsyncSession, *, source: str) -> datetime | None:
 async def report(session: AsyncSession, *, source: str) -> dict[str, Any]:
     """The ledger figures of a source with its uplift (return within 7 days, messaged against hold-out)."""
     return await statistics(session, source=source, started_at=await started_at(session, source=source))
+
+
+async def preview(session: AsyncSession, *, run: ReengagementRun) -> dict[str, Any]:
+    """What a run would plan now, without writing: the audience size, the hold-out share and one rendered
+    text per language (the customers it would pick first)."""
+    samples: dict[str, str] = {}
+    for language in LANGUAGES:
+        first = await session.scalar(
+            audience(run).where(func.coalesce(Customer.language, "zh") == language).order_by(Customer.id).limit(1)
+        )
+        if first is not None:
+            [planned] = await render_batch(session, run=run, customer_ids=[first])
+            samples[language] = planned.text
+    return {
+        "source": run.source,
+        "audience": await audience_size(session, run=run),
+        "holdout_percent": run.holdout_percent,
+        "samples": samples,
+    }
