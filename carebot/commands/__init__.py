@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "demo",
     "worker",
     "care",
+    "occasions",
     "chat",
     "tickets",
     "staff",
