@@ -152,7 +152,7 @@ async def enqueue_selected(
         literal(now),
         literal(0),
         literal(now),
-    )
+    ).where(selected.c.id.is_not(None))  # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT
     columns = [
         "source",
         "campaign_id",
@@ -203,13 +203,16 @@ async def claim_due(
         .with_for_update(of=Delivery, skip_locked=True)
     )
     ids = list((await session.scalars(due)).all())
-    if ids:
-        await session.execute(
-            update(Delivery)
-            .where(Delivery.id.in_(ids))
-            .values(status="claimed", claimed_by=worker, lease_until=now + lease, attempts=Delivery.attempts + 1)
-        )
-    return ids
+    if not ids:
+        return []
+    # Still pending: where rows cannot be locked (SQLite), a row another sender took meanwhile stays theirs.
+    claimed = await session.scalars(
+        update(Delivery)
+        .where(Delivery.id.in_(ids), Delivery.status == "pending")
+        .values(status="claimed", claimed_by=worker, lease_until=now + lease, attempts=Delivery.attempts + 1)
+        .returning(Delivery.id)
+    )
+    return sorted(claimed.all())
 
 
 async def prepare(

@@ -102,4 +102,4 @@ async def marketing_sent_this_week(
         )
         .group_by(Delivery.customer_id)
     )
-    return {customer_id: count for customer_id, count in rows.tuples()}
+    return {customer_id: count for customer_id, count in rows.all()}

@@ -59,6 +59,9 @@ class OutreachSender:
     policy: GuardPolicy
     worker: str
     batch_size: int = 30
+    # Sends in flight at once: at most the transport's connection pool, or requests queue for a connection
+    # and time out without having reached Telegram (indistinguishable from a real timeout).
+    concurrency: int = 8
     clock: Clock = utc_now
 
     async def send_due(self, *, max_batches: int | None = None) -> SendReport:
@@ -88,15 +91,17 @@ class OutreachSender:
             preparation = await deliveries.prepare(
                 session, ids=ids, worker=self.worker, now=self.clock(), policy=self.policy
             )
-        outcomes = list(await asyncio.gather(*(self._send_one(item) for item in preparation.outgoing)))
+        slots = asyncio.Semaphore(self.concurrency)
+        outcomes = list(await asyncio.gather(*(self._send_one(item, slots) for item in preparation.outgoing)))
         async with self.session_factory() as session, session.begin():
             await deliveries.record_outcomes(session, outcomes=outcomes, now=self.clock(), retry_after=RETRY_AFTER)
         report.add(outcomes, preparation)
         return True
 
-    async def _send_one(self, item: Outgoing) -> Outcome:
+    async def _send_one(self, item: Outgoing, slots: asyncio.Semaphore) -> Outcome:
         try:
-            return await self.transport(item)
+            async with slots:
+                return await self.transport(item)
         except Exception:  # the transport's own bug: the message may or may not have gone out
             logger.exception("outreach transport failed for delivery %s", item.delivery_id)
             return Outcome(delivery_id=item.delivery_id, status="unknown", reason="transport_error")

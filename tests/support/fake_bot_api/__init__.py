@@ -12,6 +12,6 @@ with setWebhook (delivery.py). state.py holds the chats, messages and topics bot
 """
 
 from tests.support.fake_bot_api.protocol import JSON
-from tests.support.fake_bot_api.server import Call, FakeBotApi
+from tests.support.fake_bot_api.server import Call, FakeBotApi, FloodLimits
 
-__all__ = ["JSON", "Call", "FakeBotApi"]
+__all__ = ["JSON", "Call", "FakeBotApi", "FloodLimits"]

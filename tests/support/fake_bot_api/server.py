@@ -52,6 +52,44 @@ class Call:
 
 
 @dataclass
+class FloodLimits:
+    """Telegram's flood limits as the fake enforces them: token buckets per second (429 when one is empty).
+
+    Telegram's own counting is not public; these are the documented rates (30/s overall, 1,000/s for paid
+    broadcasts, about 1/s per private chat with a short burst, 20/min per group)."""
+
+    overall_per_second: float = 30
+    paid_per_second: float = 1000
+    per_chat_per_second: float = 1
+    per_chat_burst: float = 3
+    slack: float = 2  # tokens of tolerance for the client's and the server's clocks seeing the same send apart
+    _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def take(self, params: JSON) -> float:
+        """Take a token for one send; 0 when allowed, else the seconds Telegram would ask to wait."""
+        now = time.monotonic()
+        chat_id = params.get("chat_id")
+        paid = bool(params.get("allow_paid_broadcast"))
+        overall = ("paid", self.paid_per_second) if paid else ("overall", self.overall_per_second)
+        buckets = [(overall[0], overall[1], overall[1] + self.slack)]
+        if isinstance(chat_id, int) and chat_id > 0:
+            buckets.append((f"chat:{chat_id}", self.per_chat_per_second, self.per_chat_burst + self.slack))
+        waits = [self._wait(name, rate, capacity, now) for name, rate, capacity in buckets]
+        if any(waits):
+            return max(waits)
+        for name, _, _ in buckets:
+            tokens, _at = self._buckets[name]
+            self._buckets[name] = (tokens - 1, now)
+        return 0.0
+
+    def _wait(self, name: str, rate: float, capacity: float, now: float) -> float:
+        tokens, at = self._buckets.get(name, (capacity, now))
+        tokens = min(capacity, tokens + (now - at) * rate)
+        self._buckets[name] = (tokens, now)
+        return 0.0 if tokens >= 1 else (1 - tokens) / rate
+
+
+@dataclass
 class _Failure:
     status: int
     description: str
@@ -78,6 +116,8 @@ class FakeBotApi(UpdateBuilders):
         self._calls: list[Call] = []
         self._failures: dict[str, list[_Failure]] = {}
         self._blocked: set[int] = set()
+        self._flood: FloodLimits | None = None
+        self.flood_refusals = 0
         self._changed = asyncio.Condition()
         self._active: set[asyncio.Future[None]] = set()
         self._server: tornado.httpserver.HTTPServer | None = None
@@ -196,6 +236,12 @@ class FakeBotApi(UpdateBuilders):
         name = self._canonical.get(method.lower(), method)
         self._failures.setdefault(name, []).append(_Failure(status, description, parameters, times))
 
+    def enforce_flood_limits(self, limits: FloodLimits | None = None) -> FloodLimits:
+        """From now on answer sends beyond Telegram's rates with 429, as Telegram does (counted in
+        `flood_refusals`)."""
+        self._flood = limits or FloodLimits()
+        return self._flood
+
     def block_user(self, chat_id: int) -> None:
         """Make every send to this chat answer 403 "bot was blocked by the user"."""
         self._blocked.add(int(chat_id))
@@ -255,6 +301,12 @@ class FakeBotApi(UpdateBuilders):
         chat_id = params.get("chat_id")
         if name in SEND_METHODS and isinstance(chat_id, int) and chat_id in self._blocked:
             raise ApiError(403, BLOCKED)
+        if name in SEND_METHODS and self._flood is not None:
+            wait = self._flood.take(params)
+            if wait > 0:
+                self.flood_refusals += 1
+                retry_after = max(1, int(wait + 0.999))
+                raise ApiError(429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after})
 
     async def _record(self, call: Call) -> None:
         self._calls.append(call)
