@@ -60,6 +60,7 @@ SHORT_INSULT = re.compile(
     r"\bdumb\b|\bcrap\b|\bwtf\b|\bdamn\b|\buseless\b|\bsucks?\b|\bpathetic\b"
 )
 SHORT = 14  # characters: "垃圾客服！" is an insult, a paragraph that says 垃圾 is a description
+SHORT_WORDS = 3  # "this is useless!!" is an outburst, "the zip is useless after a week" a description
 TRIM = re.compile(r"^[\s\W_]+|[\s\W_]+$", re.UNICODE)
 
 
@@ -82,4 +83,5 @@ def escape_of(text: str) -> Escape | None:
 
 def is_abusive(text: str) -> bool:
     folded = fold(text).strip()
-    return bool(PROFANITY.search(folded)) or (len(folded) <= SHORT and bool(SHORT_INSULT.search(folded)))
+    short = len(folded) <= SHORT or (folded.isascii() and len(folded.split()) <= SHORT_WORDS)
+    return bool(PROFANITY.search(folded)) or (short and bool(SHORT_INSULT.search(folded)))

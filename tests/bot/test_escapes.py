@@ -48,6 +48,7 @@ from tests.support.fake_nlu import ScriptedNlu
         ("what a load of bullshit", "abuse"),
         ("you idiots", "abuse"),
         ("useless!!", "abuse"),
+        ("this is useless!!", "abuse"),
     ],
 )
 def test_escapes_in_many_forms(text: str, expected: str) -> None:
@@ -62,6 +63,7 @@ def test_escapes_in_many_forms(text: str, expected: str) -> None:
         "质量太垃圾了，用了两天就坏了，屏幕一直闪",  # a rude word inside a real description
         "The agent was rude to me on the phone yesterday",
         "the zip broke after one wash",
+        "the zip is useless after a week",
         "SO-20261101-007",
         "1990年3月5日",
         "是的",
