@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from actions.rules import LoyaltyRules
 from console.auth import auth_router
+from console.customers import customers_router
 from console.labels import labels_router
 from console.orders_api import orders_router
 from console.reports import reports_router
@@ -90,6 +91,7 @@ def create_app(
                 auth_router,
                 takeover_router,
                 tickets_router,
+                customers_router,
                 labels_router,
                 reports_router,
                 supervision_router,

@@ -22,8 +22,8 @@ CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 @pytest.fixture
 async def staff_accounts(session_factory: SessionFactory) -> dict[str, str]:
-    """Lily (agent), Sam (supervisor) and Mona (marketer), all with PASSWORD; name -> role."""
-    accounts = {"Lily": "agent", "Sam": "supervisor", "Mona": "marketer"}
+    """Lily (agent), Sam (supervisor), Mona (marketer) and Ada (admin), all with PASSWORD; name -> role."""
+    accounts = {"Lily": "agent", "Sam": "supervisor", "Mona": "marketer", "Ada": "admin"}
     now = datetime.now(UTC)
     async with session_factory() as session, session.begin():
         for number, (name, role) in enumerate(accounts.items(), start=1):
