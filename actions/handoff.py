@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +24,13 @@ class HandoffTaken(DomainError):
 
 class InvalidHandoffRating(DomainError):
     """Ratings are 1 to 5, for a closed handoff."""
+
+
+class RatingClosed(DomainError):
+    """The rating window of this conversation or ticket has passed."""
+
+
+RATING_WINDOW = timedelta(days=7)
 
 
 async def active_handoff(*, session: AsyncSession, customer_id: int) -> Handoff | None:
@@ -115,14 +122,25 @@ async def close_handoff(*, session: AsyncSession, handoff_id: int, now: datetime
 
 
 async def rate_handoff(
-    *, session: AsyncSession, customer_id: int, handoff_id: int, rating: int, now: datetime
+    *,
+    session: AsyncSession,
+    customer_id: int,
+    handoff_id: int,
+    rating: int,
+    now: datetime,
+    window: timedelta = RATING_WINDOW,
 ) -> Handoff:
-    """The customer rates their own closed handoff, 1 to 5."""
+    """The customer rates their own closed handoff, 1 to 5, once (a second press keeps the first rating),
+    within `window` of its closing (RatingClosed after that)."""
     handoff = await session.get(Handoff, handoff_id)
     if handoff is None or handoff.customer_id != customer_id:
         raise UnknownHandoff(f"no handoff #{handoff_id}")
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5 or handoff.status != "closed":
         raise InvalidHandoffRating(f"a rating is a whole number from 1 to 5, not {rating}")
+    if handoff.rating is not None:
+        return handoff
+    if handoff.closed_at is not None and now - handoff.closed_at > window:
+        raise RatingClosed(f"handoff #{handoff_id} closed more than {window.days} days ago")
     handoff.rating = rating
     await session.flush()
     return handoff

@@ -136,8 +136,17 @@ async def open_tickets(*, session: AsyncSession, customer_id: int) -> list[Ticke
     return list((await session.scalars(query)).all())
 
 
-async def rate_ticket(*, session: AsyncSession, customer_id: int, ticket_id: int, rating: int, now: datetime) -> Ticket:
-    """The customer rates their own resolved or closed ticket, 1 to 5 (rating again replaces it)."""
+async def rate_ticket(
+    *,
+    session: AsyncSession,
+    customer_id: int,
+    ticket_id: int,
+    rating: int,
+    now: datetime,
+    window: timedelta = timedelta(days=7),
+) -> Ticket:
+    """The customer rates their own resolved or closed ticket, 1 to 5 (rating again replaces it), within
+    `window` of its resolution (InvalidRating after that)."""
     ticket = await session.get(Ticket, ticket_id)
     if ticket is None or ticket.customer_id != customer_id:
         raise UnknownTicket(f"no ticket #{ticket_id}")
@@ -148,6 +157,8 @@ async def rate_ticket(*, session: AsyncSession, customer_id: int, ticket_id: int
         or ticket.status not in ("resolved", "closed")
     ):
         raise InvalidRating(f"a rating is a whole number from 1 to 5, not {rating}")
+    if ticket.resolved_at is not None and now - ticket.resolved_at > window:
+        raise InvalidRating(f"ticket #{ticket_id} was resolved more than {window.days} days ago")
     ticket.rating = rating
     await session.flush()
     return ticket

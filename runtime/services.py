@@ -59,6 +59,8 @@ class Services:
     clock: Callable[[], datetime] = field(default=utc_now)
     # How long a redelivered update's first delivery may still be sending its replies before they are resent.
     resend_after: timedelta = timedelta(seconds=30)
+    # How long after a chat closes (or a ticket is resolved) the customer may rate it.
+    rating_window: timedelta = timedelta(days=7)
 
 
 def loyalty_rules(settings: Settings, shop: ShopRules | None = None) -> LoyaltyRules:
@@ -128,6 +130,7 @@ async def open_services(settings: Settings, *, nlu: Parser | None = None) -> Asy
             timezone=ZoneInfo(settings.care.timezone),
             default_language=settings.care.default_language,
             resend_after=timedelta(seconds=settings.bot.resend_unsent_after_seconds),
+            rating_window=timedelta(days=settings.care.rating_days),
         )
     finally:
         await parser.aclose()

@@ -94,6 +94,7 @@ class CareSettings(_Section):
     business_days: str = Field("1-7", alias="BUSINESS_DAYS")
     ticket_resolution_hours: int = Field(24, alias="TICKET_RESOLUTION_HOURS", ge=1, le=2000)
     vip_ticket_resolution_hours: int = Field(8, alias="VIP_TICKET_RESOLUTION_HOURS", ge=1, le=2000)
+    rating_days: int = Field(7, alias="RATING_DAYS", ge=1, le=365)
 
     @field_validator("business_hours")
     @classmethod

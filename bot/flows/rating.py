@@ -72,10 +72,12 @@ async def _rate(turn: Turn, kind: str, target: int, score: int) -> list[Reply]:
         turn.end_flow()
     if kind == "handoff":
         await handoff.rate_handoff(
-            session=turn.session, customer_id=turn.customer.id, handoff_id=target, rating=score, now=turn.now
-        )
+            session=turn.session, customer_id=turn.customer.id, handoff_id=target, rating=score, now=turn.now,
+            window=turn.services.rating_window,
+        )  # fmt: skip
     else:
         await tickets.rate_ticket(
-            session=turn.session, customer_id=turn.customer.id, ticket_id=target, rating=score, now=turn.now
-        )
+            session=turn.session, customer_id=turn.customer.id, ticket_id=target, rating=score, now=turn.now,
+            window=turn.services.rating_window,
+        )  # fmt: skip
     return [turn.reply("rating.thanks")]

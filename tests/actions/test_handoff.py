@@ -139,3 +139,25 @@ async def test_claim_takes_a_waiting_handoff_once(session: AsyncSession) -> None
         await handoff.claim_handoff(session=session, handoff_id=waiting.id, staff_id=lily.id, now=NOW)
     with pytest.raises(handoff.UnknownHandoff):
         await handoff.claim_handoff(session=session, handoff_id=999_999, staff_id=lily.id, now=NOW)
+
+
+async def test_a_conversation_is_rated_once_within_the_window(session: AsyncSession) -> None:
+    customer = await make_customer(session)
+    opened, _ = await handoff.request_handoff(session=session, customer_id=customer.id, reason="", now=NOW)
+    await handoff.close_handoff(session=session, handoff_id=opened.id, now=NOW)
+    first = await handoff.rate_handoff(
+        session=session, customer_id=customer.id, handoff_id=opened.id, rating=2, now=NOW
+    )
+    again = await handoff.rate_handoff(
+        session=session, customer_id=customer.id, handoff_id=opened.id, rating=5, now=NOW
+    )
+    assert first.rating == again.rating == 2, "a second press keeps the first rating"
+
+    late, _ = await handoff.request_handoff(session=session, customer_id=customer.id, reason="", now=NOW)
+    await handoff.close_handoff(session=session, handoff_id=late.id, now=NOW)
+    with pytest.raises(handoff.RatingClosed):
+        await handoff.rate_handoff(
+            session=session, customer_id=customer.id, handoff_id=late.id, rating=5,
+            now=NOW + timedelta(days=3, seconds=1), window=timedelta(days=3),
+        )  # fmt: skip
+    assert late.rating is None

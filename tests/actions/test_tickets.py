@@ -215,3 +215,16 @@ async def test_return_requests_for_different_orders_are_separate(session: AsyncS
     )
     assert first.id != other.id
     assert (other.category, other.order_ref, other.status) == ("return", "X" * 64, "open")
+
+
+async def test_a_ticket_cannot_be_rated_after_the_window(session: AsyncSession) -> None:
+    owner = await make_customer(session)
+    ticket = await tickets.create_ticket(
+        session=session, customer_id=owner.id, category="service", description="slow", order_ref=None, now=NOW
+    )
+    ticket.status, ticket.resolved_at = "resolved", NOW
+    with pytest.raises(tickets.InvalidRating):
+        await tickets.rate_ticket(
+            session=session, customer_id=owner.id, ticket_id=ticket.id, rating=5, now=NOW + timedelta(days=8)
+        )
+    assert ticket.rating is None
