@@ -117,9 +117,10 @@ class StaffDesk:
 
     def overdue_notice(self, *, ticket_id: int, category: str, priority: int, due: str) -> Reply:
         """The staff group's announcement of an overdue ticket (in the shop's default language)."""
-        return self._staff_text("staff.ticket_overdue", ticket=ticket_id, category=category, priority=priority, due=due)
+        return self.staff_text("staff.ticket_overdue", ticket=ticket_id, category=category, priority=priority, due=due)
 
-    def _staff_text(self, key: str, **values: object) -> Reply:
+    def staff_text(self, key: str, **values: object) -> Reply:
+        """A text for staff, in the shop's default language."""
         return Reply(catalogue_text(self._services.default_language, key, **values))
 
     async def _console_claim(

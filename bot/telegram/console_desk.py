@@ -72,6 +72,8 @@ class TelegramDesk:
             elif not all(item.ok for item in sent):
                 outcome = "failed"
         if topic is not None:  # staff in the group see that the chat was closed from the console
+            if outcome == "blocked":
+                await self._relay.tell_blocked(topic)
             await self._relay.send_result(replace(result, customer_chat_id=None), thread_id=topic)
         return outcome
 

@@ -103,11 +103,21 @@ class StaffRelay:
         await self._desk.set_topic(customer_id=notice.customer_id, topic_id=topic.message_thread_id)
         return topic.message_thread_id
 
+    async def tell_blocked(self, thread_id: int) -> None:
+        """Tell staff in the customer's topic that the customer blocked the bot (nothing reaches them)."""
+        if self._group is not None:
+            notice = self._desk.staff_text("staff.customer_blocked")
+            await self._sender.send_message(self._group, notice.text, message_thread_id=thread_id)
+
     async def send_result(self, relay: StaffRelayResult, *, thread_id: int) -> None:
         """Send what a staff message produced: replies to the customer, notes to the topic; close it on /close."""
+        blocked = False
         if relay.customer_chat_id is not None:
-            await send_outgoing(self._sender, relay.customer_chat_id, render_replies(relay.replies))
+            sent = await send_outgoing(self._sender, relay.customer_chat_id, render_replies(relay.replies))
+            blocked = any(result.blocked for result in sent)
         if self._group is not None:
+            if blocked:
+                await self.tell_blocked(thread_id)
             for reply in relay.staff_replies:
                 for part in split_text(reply.text):
                     await self._sender.send_message(self._group, part, message_thread_id=thread_id)

@@ -241,6 +241,7 @@ TEXTS: dict[str, str] = {
     "ticket.status.resolved": "Ticket #{ticket} is resolved. If anything is still wrong, just tell us here.",
     "ticket.status.closed": "Ticket #{ticket} is closed. Thank you for your patience.",
     "staff.ticket_overdue": "⏰ Ticket #{ticket} [{category}] P{priority} is overdue (due {due}).",
+    "staff.customer_blocked": "⚠️ The customer has blocked the bot: nothing sent here reaches them.",
     # Staff group (the shop's default language)
     "staff.no_open_chat": "No open chat in this topic.",
     "staff.relay_failed": "Sorry, that could not be relayed to the customer.",

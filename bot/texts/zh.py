@@ -222,6 +222,7 @@ TEXTS: dict[str, str] = {
     "ticket.status.resolved": "工单 #{ticket} 已解决。如仍有问题，直接在这里告诉我们即可。",
     "ticket.status.closed": "工单 #{ticket} 已关闭，感谢您的耐心。",
     "staff.ticket_overdue": "⏰ 工单 #{ticket} [{category}] P{priority} 已超时（应于 {due} 前处理）。",
+    "staff.customer_blocked": "⚠️ 该客户已屏蔽机器人：这里发送的消息无法送达。",
     # 客服群（店铺默认语言）
     "staff.no_open_chat": "这个话题里没有进行中的会话。",
     "staff.relay_failed": "抱歉，这条消息没能转给客户。",
