@@ -316,16 +316,17 @@ class Pipeline:
         if is_acknowledgement(turn.incoming.text):  # 👍 / ok after an answer: nothing to do, nothing to ask
             turn.handler = "acknowledged"
             return [turn.reply("smalltalk.acknowledged")]
-        follow_up = await shop.product_follow_up(turn)  # "how much is it?" about the product just discussed
-        if follow_up is not None:
-            turn.handler = "follow_up.product"
-            return follow_up
         if escape == "cancel":  # nothing open to cancel: the menu
             turn.handler = "escape.cancel"
             return await menu.cancel(turn)
         result = await self._services.nlu.parse(simplified(turn.incoming.text))
         turn.nlu = result
         if not result.confident:
+            # "how much is it?", "那黑色的呢": about the product just discussed (the model cannot know which)
+            follow_up = await shop.product_follow_up(turn)
+            if follow_up is not None:
+                turn.handler = "follow_up.product"
+                return follow_up
             # Kept so that the "did you mean" button answers the words that were meant (the product asked
             # about, the feedback given, the reason for a person), not an empty button press.
             turn.state["unsure_text"] = turn.incoming.text[:MAX_UNSURE_TEXT]

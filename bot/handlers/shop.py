@@ -74,7 +74,7 @@ async def product_question(turn: Turn) -> list[Reply]:
 
 # Colours a customer may ask about ("那黑色的呢", "in blue?"), whether or not the product comes in them.
 COLOUR_WORD = re.compile(
-    r"(黑|白|红|蓝|绿|黄|灰|粉|紫|棕|咖啡|米白|米|银|金|藏青|卡其|橙)色?|"
+    r"(黑|白|红|蓝|绿|黄|灰|粉|紫|棕|咖啡|米白|米|银|金|藏青|卡其|橙)(?:色|的)|"
     r"\b(black|white|red|blue|green|yellow|grey|gray|pink|purple|brown|beige|silver|gold|navy|khaki|orange)\b"
 )
 MAX_FOLLOW_UP = 30  # a follow-up is short: "how much is it?", "那黑色的呢", "有货吗"

@@ -85,3 +85,11 @@ async def test_a_thumbs_up_after_a_complaint_is_not_a_complaint_step(
     assert "还有什么可以帮您" in text_of(outcome)
     async with shop() as session:
         assert await session.scalar(select(func.count()).select_from(Ticket)) == 1
+
+
+async def test_a_question_the_model_is_sure_of_is_not_a_follow_up(chat: Chat, nlu: ScriptedNlu) -> None:
+    nlu.say("卫衣多少钱", "product_question", product="卫衣")
+    nlu.say("金卡有什么权益", "membership_info")
+    await chat.say("卫衣多少钱")
+    outcome = await chat.say("金卡有什么权益")  # 金 is also a colour: the model's answer comes first
+    assert "金卡会员" in text_of(outcome) and "卫衣" not in text_of(outcome)
