@@ -21,9 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions import conversation_log, handoff, privacy
 from actions.customers import get_customer
+from actions.errors import DomainError
 from actions.staff import UnknownStaff, active_staff_by_telegram_id
+from actions.takeover import open_queue
 from actions.updates import claim_update
-from bot.conversation import Incoming, Reply, StaffRelayResult, TurnFailed, clean_text
+from bot import callbacks
+from bot.conversation import Button, Incoming, Reply, StaffRelayResult, TurnFailed, clean_text
 from bot.flows import rating
 from bot.texts import text as catalogue_text
 from bot.turn import Turn
@@ -37,6 +40,7 @@ logger = logging.getLogger(__name__)
 # table for people who are not staff, and someone who keeps writing is reminded at most once a day.
 REFUSED_PREFIX = "carebot:staff-refused:"
 REFUSAL_MEMORY_SECONDS = 24 * 3600
+QUEUE_BUTTONS = 20  # waiting chats listed by /queue (the console shows them all)
 
 
 class StaffDesk:
@@ -78,6 +82,61 @@ class StaffDesk:
         except Exception as error:
             raise TurnFailed(update_id=update_id, apology=self._staff_reply("staff.relay_failed")) from error
         return await self._refuse(staff_user_id)
+
+    async def queue_for(self, *, staff_user_id: int, update_id: int) -> StaffRelayResult | None:
+        """`/queue` in the staff group: the waiting chats, VIPs first, each with a claim button (staff only;
+        anyone else gets the refusal). None: a repeat of the update."""
+        async with self._services.session_factory() as session, session.begin():
+            if not await claim_update(session=session, update_id=update_id, now=self._services.clock()):
+                return None
+            member = await active_staff_by_telegram_id(session=session, telegram_user_id=staff_user_id)
+            if member is None:
+                refused = True
+            else:
+                refused = False
+                entries = [
+                    entry
+                    for entry in await open_queue(session=session, default_language=self._services.default_language)
+                    if entry.handoff.status == "waiting"
+                ][:QUEUE_BUTTONS]
+        if refused:
+            return await self._refuse(staff_user_id)
+        if not entries:
+            return StaffRelayResult(customer_chat_id=None, staff_replies=(self.staff_text("staff.queue_empty"),))
+        lines = [self.staff_text("staff.queue_header", count=len(entries)).text]
+        buttons = []
+        for entry in entries:
+            since = entry.handoff.opened_at.astimezone(self._services.timezone).strftime("%H:%M")
+            lines.append(
+                self.staff_text(
+                    "staff.queue_line",
+                    vip="⭐ " if entry.card.vip else "",
+                    handoff=entry.handoff.id,
+                    name=entry.card.name,
+                    language=entry.card.language,
+                    since=since,
+                ).text
+            )
+            label = self.staff_text("staff.claim_button", handoff=entry.handoff.id, name=entry.card.name).text
+            buttons.append((Button(label[:60], callbacks.encode("claim", entry.handoff.id)),))
+        listing = Reply("\n".join(lines), tuple(buttons))
+        return StaffRelayResult(customer_chat_id=None, staff_replies=(listing,))
+
+    async def claim_from_group(self, *, handoff_id: int, staff_user_id: int) -> tuple[Reply, int | None]:
+        """A claim button pressed in the staff group: the answer for the presser, and the handoff's topic where
+        the claim is announced (None: nothing to announce)."""
+        async with self._services.session_factory() as session, session.begin():
+            member = await active_staff_by_telegram_id(session=session, telegram_user_id=staff_user_id)
+            if member is None:
+                return self.staff_text("staff.not_registered", user_id=staff_user_id), None
+            try:
+                async with session.begin_nested():
+                    current = await handoff.claim_handoff(
+                        session=session, handoff_id=handoff_id, staff_id=member.id, now=self._services.clock()
+                    )
+            except DomainError:
+                return self.staff_text("staff.claim_taken"), None
+            return self.staff_text("staff.claimed", name=member.name, handoff=handoff_id), current.staff_topic_id
 
     async def reply_from_console(
         self, *, handoff_id: int, staff_id: int, text: str

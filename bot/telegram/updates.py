@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram import Message, MessageEntity, Update
 from telegram.error import TelegramError
-from telegram.ext import CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.conversation import Incoming
 from bot.telegram.rendering import render_replies, send_outgoing
@@ -17,14 +17,20 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+CLAIM_BUTTON = r"^v1:claim:\d{1,18}$"
+
 
 def register(application: BotApplication, *, staff_group_id: int | None) -> None:
     """Customers in private chats; staff in the topics of the staff forum group (when configured)."""
     private = filters.ChatType.PRIVATE
     application.add_handler(MessageHandler(private, on_customer_message))
+    if staff_group_id is not None:  # before the customers' buttons: claim buttons live in the staff group
+        application.add_handler(CallbackQueryHandler(on_staff_claim, pattern=CLAIM_BUTTON))
     application.add_handler(CallbackQueryHandler(on_customer_button))
     if staff_group_id is not None:
-        staff_topics = filters.Chat(chat_id=staff_group_id) & filters.IS_TOPIC_MESSAGE & filters.UpdateType.MESSAGE
+        group = filters.Chat(chat_id=staff_group_id)
+        application.add_handler(CommandHandler("queue", on_staff_queue, filters=group & filters.UpdateType.MESSAGE))
+        staff_topics = group & filters.IS_TOPIC_MESSAGE & filters.UpdateType.MESSAGE
         application.add_handler(MessageHandler(staff_topics, on_staff_message))
 
 
@@ -65,6 +71,37 @@ async def on_staff_message(update: Update, context: BotContext) -> None:
     )
     if relay is not None:
         await context.staff.send_result(relay, thread_id=message.message_thread_id)
+
+
+async def on_staff_queue(update: Update, context: BotContext) -> None:
+    """`/queue` in the staff group: the waiting chats with claim buttons, where it was asked."""
+    message = update.effective_message
+    if message is None or message.from_user is None or message.from_user.is_bot:
+        return
+    listing = await context.staff_desk.queue_for(staff_user_id=message.from_user.id, update_id=update.update_id)
+    if listing is not None:
+        thread_id = message.message_thread_id if message.is_topic_message else None
+        await send_outgoing(
+            context.sender, message.chat_id, render_replies(listing.staff_replies), message_thread_id=thread_id
+        )
+
+
+async def on_staff_claim(update: Update, context: BotContext) -> None:
+    """A claim button under `/queue`: the presser takes the chat; its topic is told who did."""
+    query = update.callback_query
+    if query is None or query.message is None or query.from_user is None or query.data is None:
+        return
+    answer, topic_id = await context.staff_desk.claim_from_group(
+        handoff_id=int(query.data.rsplit(":", 1)[1]), staff_user_id=query.from_user.id
+    )
+    try:
+        await query.answer(answer.text[:200])
+    except TelegramError as error:
+        logger.info("answerCallbackQuery for update %s failed: %s", update.update_id, type(error).__name__)
+    if topic_id is not None:
+        await send_outgoing(
+            context.sender, query.message.chat.id, render_replies((answer,)), message_thread_id=topic_id
+        )
 
 
 async def _converse(incoming: Incoming, context: BotContext) -> None:

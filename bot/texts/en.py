@@ -242,6 +242,12 @@ TEXTS: dict[str, str] = {
     "ticket.status.closed": "Ticket #{ticket} is closed. Thank you for your patience.",
     "staff.ticket_overdue": "⏰ Ticket #{ticket} [{category}] P{priority} is overdue (due {due}).",
     "staff.customer_blocked": "⚠️ The customer has blocked the bot: nothing sent here reaches them.",
+    "staff.queue_empty": "Nobody is waiting.",
+    "staff.queue_header": "Waiting for a person ({count}), VIP first:",
+    "staff.queue_line": "{vip}#{handoff} {name} ({language}) · since {since}",
+    "staff.claim_button": "Claim #{handoff} {name}",
+    "staff.claimed": "{name} took chat #{handoff}.",
+    "staff.claim_taken": "Someone else has this chat, or it is closed.",
     # Staff group (the shop's default language)
     "staff.no_open_chat": "No open chat in this topic.",
     "staff.relay_failed": "Sorry, that could not be relayed to the customer.",

@@ -223,6 +223,12 @@ TEXTS: dict[str, str] = {
     "ticket.status.closed": "工单 #{ticket} 已关闭，感谢您的耐心。",
     "staff.ticket_overdue": "⏰ 工单 #{ticket} [{category}] P{priority} 已超时（应于 {due} 前处理）。",
     "staff.customer_blocked": "⚠️ 该客户已屏蔽机器人：这里发送的消息无法送达。",
+    "staff.queue_empty": "目前没有客户在等待。",
+    "staff.queue_header": "等待人工的客户（{count}），VIP 优先：",
+    "staff.queue_line": "{vip}#{handoff} {name}（{language}）· {since} 起等待",
+    "staff.claim_button": "接待 #{handoff} {name}",
+    "staff.claimed": "{name} 已接待会话 #{handoff}。",
+    "staff.claim_taken": "该会话已由他人接待或已结束。",
     # 客服群（店铺默认语言）
     "staff.no_open_chat": "这个话题里没有进行中的会话。",
     "staff.relay_failed": "抱歉，这条消息没能转给客户。",
