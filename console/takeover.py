@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from actions.audit import record_event
 from actions.errors import DomainError
 from actions.handoff import claim_handoff
-from actions.takeover import customer_card, open_queue, transcript
+from actions.takeover import QueueEntry, customer_card, open_queue, transcript
 from console.web import Console, SignedIn, is_htmx
 from storage.models import Handoff
 
@@ -121,9 +121,9 @@ def takeover_router(console: Console) -> APIRouter:
     return router
 
 
-async def _queue(console: Console) -> list[object]:
+async def _queue(console: Console) -> list[QueueEntry]:
     async with console.services.session_factory() as session:
-        return list(await open_queue(session=session, default_language=console.services.default_language))
+        return await open_queue(session=session, default_language=console.services.default_language)
 
 
 async def _audit(console: Console, who: SignedIn, action: str, handoff_id: int, details: dict[str, object]) -> None:
