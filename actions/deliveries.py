@@ -216,7 +216,13 @@ async def claim_due(
 
 
 async def prepare(
-    session: AsyncSession, *, ids: Sequence[int], worker: str, now: datetime, policy: GuardPolicy
+    session: AsyncSession,
+    *,
+    ids: Sequence[int],
+    worker: str,
+    now: datetime,
+    policy: GuardPolicy,
+    sending_lease: timedelta = SENDING_LEASE,
 ) -> Preparation:
     """Check each claimed row's guards now; mark those that pass `sending` (with their final text) and
     return them. Refused rows become `skipped` with the reason; quiet hours put a row back until morning."""
@@ -256,7 +262,7 @@ async def prepare(
             _fill_from_campaign(delivery, campaign, customer=customer, tier=tier)
         if delivery.kind == "marketing":
             sent_this_week[customer.id] = sent_this_week.get(customer.id, 0) + 1
-        delivery.status, delivery.lease_until, delivery.sent_at = "sending", now + SENDING_LEASE, now
+        delivery.status, delivery.lease_until, delivery.sent_at = "sending", now + sending_lease, now
         assert customer.telegram_chat_id is not None  # refusal() says "no_chat" otherwise
         result.outgoing.append(
             Outgoing(
@@ -331,6 +337,14 @@ async def sweep_lapsed(session: AsyncSession, *, now: datetime) -> tuple[int, in
         .values(status="unknown", reason="lease_lapsed", lease_until=None)
     )
     return int(released.rowcount or 0), int(unknown.rowcount or 0)
+
+
+async def next_lease_end(session: AsyncSession) -> datetime | None:
+    """When the first lease held on an open row ends (another sender's, or a dead one's), if any."""
+    value: datetime | None = await session.scalar(
+        select(func.min(Delivery.lease_until)).where(Delivery.status.in_(("claimed", "sending")))
+    )
+    return value
 
 
 async def due_count(session: AsyncSession, *, now: datetime) -> int:

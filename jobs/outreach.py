@@ -62,18 +62,26 @@ class OutreachSender:
     # Sends in flight at once: at most the transport's connection pool, or requests queue for a connection
     # and time out without having reached Telegram (indistinguishable from a real timeout).
     concurrency: int = 8
+    lease: timedelta = deliveries.CLAIM_LEASE  # how long a dead worker's rows stay untouched
     clock: Clock = utc_now
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
-    async def send_due(self, *, max_batches: int | None = None) -> SendReport:
-        """Send until nothing is due (or `max_batches` batches); returns what happened."""
+    async def send_due(self, *, drain: bool = False) -> SendReport:
+        """Send until nothing is due; with `drain`, also wait for rows other senders hold to be finished or
+        their leases to lapse (a dead worker's rows are then taken over), so that nothing is left open."""
         report = SendReport()
-        await self.sweep()
-        batches = 0
-        while max_batches is None or batches < max_batches:
-            if not await self._send_batch(report):
-                break
-            batches += 1
-        return report
+        while True:
+            await self.sweep()
+            while await self._send_batch(report):
+                pass
+            lease_end = await self._next_lease_end() if drain else None
+            if lease_end is None:
+                return report
+            await self.sleep(max((lease_end - self.clock()).total_seconds(), 0.0) + 0.1)
+
+    async def _next_lease_end(self) -> datetime | None:
+        async with self.session_factory() as session:
+            return await deliveries.next_lease_end(session)
 
     async def sweep(self) -> None:
         async with self.session_factory() as session, session.begin():
@@ -84,12 +92,14 @@ class OutreachSender:
     async def _send_batch(self, report: SendReport) -> bool:
         async with self.session_factory() as session, session.begin():
             now = self.clock()
-            ids = await deliveries.claim_due(session, worker=self.worker, now=now, limit=self.batch_size)
+            ids = await deliveries.claim_due(
+                session, worker=self.worker, now=now, limit=self.batch_size, lease=self.lease
+            )
         if not ids:
             return False
         async with self.session_factory() as session, session.begin():
             preparation = await deliveries.prepare(
-                session, ids=ids, worker=self.worker, now=self.clock(), policy=self.policy
+                session, ids=ids, worker=self.worker, now=self.clock(), policy=self.policy, sending_lease=self.lease
             )
         slots = asyncio.Semaphore(self.concurrency)
         outcomes = list(await asyncio.gather(*(self._send_one(item, slots) for item in preparation.outgoing)))

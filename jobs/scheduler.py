@@ -140,19 +140,22 @@ async def _keep_claim(lock: DistributedLock, claim: str, token: str, claim_secon
             return
 
 
-def build_scheduler(jobs: list[ScheduledJob], *, lock: DistributedLock, timezone: ZoneInfo) -> AsyncIOScheduler:
-    """An APScheduler with one cron trigger per job; each fire goes through `run_claimed`."""
+Dispatch = Callable[[ScheduledJob, datetime], Awaitable[None]]
+
+
+def build_scheduler(jobs: list[ScheduledJob], *, dispatch: Dispatch, timezone: ZoneInfo) -> AsyncIOScheduler:
+    """An APScheduler with one cron trigger per job; each fire is handed to `dispatch` (the worker puts it
+    on the task queue, where `run_claimed` runs it once)."""
     scheduler = AsyncIOScheduler(timezone=timezone)
     for job in jobs:
         trigger = CronTrigger.from_crontab(job.cron, timezone=timezone)
-        scheduler.add_job(_fire, trigger, args=[job, lock, trigger], id=job.name, coalesce=True, max_instances=1)
+        scheduler.add_job(_fire, trigger, args=[job, dispatch, trigger], id=job.name, coalesce=True, max_instances=1)
     return scheduler
 
 
-async def _fire(job: ScheduledJob, lock: DistributedLock, trigger: CronTrigger) -> None:
+async def _fire(job: ScheduledJob, dispatch: Dispatch, trigger: CronTrigger) -> None:
     # The scheduled fire time, not "now": every worker derives the same claim key for the same fire.
-    fire_time = _latest_fire(trigger)
-    await run_claimed(job, fire_time=fire_time, lock=lock)
+    await dispatch(job, _latest_fire(trigger))
 
 
 def _latest_fire(trigger: CronTrigger) -> datetime:

@@ -155,6 +155,8 @@ class OutreachSettings(_Section):
 
     outreach_rate_per_second: float = Field(30, alias="OUTREACH_RATE_PER_SECOND", gt=0, le=1000)
     paid_rate_per_second: float = Field(1000, alias="PAID_RATE_PER_SECOND", gt=0, le=1000)
+    # A dead worker's claimed rows go back to pending, and its rows being sent become unknown, after this.
+    outreach_lease_seconds: float = Field(120, alias="OUTREACH_LEASE_SECONDS", ge=1, le=3600)
     greeting_late_hours: int = Field(6, alias="GREETING_LATE_HOURS", ge=0, le=48)
     reengagement_inactive_days: int = Field(60, alias="REENGAGEMENT_INACTIVE_DAYS", ge=7)
     reengagement_cooldown_days: int = Field(30, alias="REENGAGEMENT_COOLDOWN_DAYS", ge=1)

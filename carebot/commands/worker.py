@@ -1,58 +1,155 @@
-"""`carebot worker`: the scheduled jobs (loyalty upkeep now; care and broadcasts later)."""
+"""`carebot worker`: scheduled jobs and proactive messages on the Taskiq engine.
+
+Every worker runs the cron triggers and a Taskiq receiver. A fire is put on the queue once (a Redis marker
+per fire), any worker takes it, and `run_claimed` runs it once; due deliveries are sent by `send_due`
+tasks, on as many workers as take them. Start one per machine, or several: they share the work.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
-from datetime import datetime
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import typer
+from taskiq import AsyncBroker
+from taskiq.api import run_receiver_task
+from telegram import Bot
+from telegram.request import HTTPXRequest
 
+from actions.outreach_guards import GuardPolicy, QuietHours
+from bot.telegram.outbound import TelegramOutreach
+from bot.telegram.sender import Bucket, Sender, TelegramLimits
 from carebot.context import run, settings_of
-from jobs.scheduler import Retry, build_scheduler, loyalty_jobs, run_claimed
+from jobs.care_schedule import outreach_jobs
+from jobs.engine import WorkerTasks, is_embedded, kick_job, make_broker, wake_senders
+from jobs.outreach import OutreachSender
+from jobs.scheduler import DONE_SECONDS, Retry, ScheduledJob, build_scheduler, loyalty_jobs, run_claimed
 from runtime.services import Services, open_services
 from runtime.settings import Settings
-from storage.redis_state import DistributedLock
+from storage.redis_state import DistributedLock, RateLimiter
 
 logger = logging.getLogger(__name__)
+
+SENDS_IN_FLIGHT = 8
 
 
 def worker_command(
     ctx: typer.Context,
     run_now: str = typer.Option("", "--run", help="run one job now (e.g. recompute_segments) and exit"),
+    send_now: bool = typer.Option(False, "--send-now", help="send what is due now, once, and exit"),
 ) -> None:
-    """Run the scheduler until interrupted; several workers may run, each fire runs once."""
-    run(_work(settings_of(ctx), run_now))
+    """Run the scheduler and the task receiver until interrupted; several workers share the work."""
+    run(_work(settings_of(ctx), run_now, send_now))
 
 
-async def _work(settings: Settings, run_now: str) -> None:
-    async with open_services(settings) as services:
-        await _run_jobs(services, run_now)
+async def _work(settings: Settings, run_now: str, send_now: bool) -> None:
+    async with open_services(settings) as services, _outreach(settings, services) as outreach:
+        broker = make_broker(settings.redis.redis_url)
+        jobs = loyalty_jobs(services.session_factory) + outreach_jobs(services.session_factory, broker)
+        lock = DistributedLock(services.redis)
+        tasks = WorkerTasks(jobs={job.name: job for job in jobs}, lock=lock, outreach=outreach)
+        tasks.register(broker)
+        if run_now:
+            await _run_one(jobs, run_now, lock=lock, timezone=services.timezone)
+        elif send_now:
+            await _send_now(outreach)
+        else:
+            await _serve(broker, jobs, lock=lock, timezone=services.timezone)
 
 
-async def _run_jobs(services: Services, run_now: str) -> None:
-    timezone = services.timezone
-    jobs = loyalty_jobs(services.session_factory)
-    lock = DistributedLock(services.redis)
-    if run_now:
-        chosen = [job for job in jobs if job.name == run_now]
-        if not chosen:
-            raise typer.BadParameter(f"unknown job {run_now!r}; jobs: {', '.join(job.name for job in jobs)}")
-        # One attempt: the operator is watching and gets the failure now, not after the backoff.
-        if not await run_claimed(chosen[0], fire_time=datetime.now(timezone), lock=lock, retry=Retry(attempts=1)):
-            typer.echo(f"error: job {run_now} failed (the log above says why)", err=True)
-            raise typer.Exit(1)
-        return
-    scheduler = build_scheduler(jobs, lock=lock, timezone=timezone)
+async def _send_now(outreach: OutreachSender | None) -> None:
+    if outreach is None:
+        typer.echo("error: set TELEGRAM_BOT_TOKEN to send (nothing was sent)", err=True)
+        raise typer.Exit(1)
+    report = await outreach.send_due(drain=True)
+    typer.echo(f"sent {report.sent}, blocked {report.blocked}, failed {report.failed}, unknown {report.unknown}")
+
+
+async def _run_one(jobs: list[ScheduledJob], name: str, *, lock: DistributedLock, timezone: ZoneInfo) -> None:
+    chosen = [job for job in jobs if job.name == name]
+    if not chosen:
+        raise typer.BadParameter(f"unknown job {name!r}; jobs: {', '.join(job.name for job in jobs)}")
+    # One attempt: the operator is watching and gets the failure now, not after the backoff.
+    if not await run_claimed(chosen[0], fire_time=datetime.now(timezone), lock=lock, retry=Retry(attempts=1)):
+        typer.echo(f"error: job {name} failed (the log above says why)", err=True)
+        raise typer.Exit(1)
+
+
+async def _serve(broker: AsyncBroker, jobs: list[ScheduledJob], *, lock: DistributedLock, timezone: ZoneInfo) -> None:
+    async def dispatch(job: ScheduledJob, fire_time: datetime) -> None:
+        # Every worker's trigger fires; the first to mark the fire puts it on the queue.
+        if await lock.try_acquire(f"queued:{job.name}:{fire_time.isoformat()}", ttl_seconds=DONE_SECONDS):
+            await kick_job(broker, job=job.name, fire_time=fire_time)
+
+    await broker.startup()
+    receiver = None if is_embedded(broker) else asyncio.create_task(run_receiver_task(broker, max_async_tasks=20))
+    scheduler = build_scheduler(jobs, dispatch=dispatch, timezone=timezone)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     scheduler.start()
-    logger.info("worker started: %s", ", ".join(f"{job.name} ({job.cron})" for job in jobs))
+    await wake_senders(broker)  # after a restart: release lapsed leases and finish what was under way
+    logger.info("worker %s started: %s", _worker_name(), ", ".join(f"{job.name} ({job.cron})" for job in jobs))
     await stop.wait()
     scheduler.shutdown(wait=False)
+    if receiver is not None:
+        receiver.cancel()
+        with suppress(asyncio.CancelledError):
+            await receiver
+    await broker.shutdown()
+
+
+@asynccontextmanager
+async def _outreach(settings: Settings, services: Services) -> AsyncIterator[OutreachSender | None]:
+    """The sending loop over a bot of its own, or None without a bot token (nothing can be sent)."""
+    if not settings.bot.telegram_bot_token:
+        logger.warning("no TELEGRAM_BOT_TOKEN: proactive messages stay in the ledger until a worker has one")
+        yield None
+        return
+    bot = Bot(
+        settings.bot.telegram_bot_token,
+        base_url=settings.bot.telegram_base_url,
+        request=HTTPXRequest(connection_pool_size=SENDS_IN_FLIGHT * 2),
+    )
+    rates = settings.outreach
+    limits = TelegramLimits(
+        overall=Bucket(rates.outreach_rate_per_second, rates.outreach_rate_per_second),
+        paid_overall=Bucket(rates.paid_rate_per_second, rates.paid_rate_per_second),
+    )
+    async with bot:
+        sender = Sender(
+            bot, limiter=RateLimiter(services.redis), session_factory=services.session_factory, limits=limits
+        )
+        yield OutreachSender(
+            session_factory=services.session_factory,
+            transport=TelegramOutreach(sender),
+            policy=guard_policy(settings),
+            worker=_worker_name(),
+            batch_size=max(int(rates.outreach_rate_per_second), 1),
+            concurrency=SENDS_IN_FLIGHT,
+            lease=timedelta(seconds=rates.outreach_lease_seconds),
+        )
+
+
+def guard_policy(settings: Settings) -> GuardPolicy:
+    care = settings.care
+    return GuardPolicy(
+        quiet_hours=QuietHours.parse(care.quiet_hours),
+        weekly_cap=care.marketing_per_week,
+        default_timezone=ZoneInfo(care.timezone),
+    )
+
+
+def _worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def register(app: typer.Typer) -> None:

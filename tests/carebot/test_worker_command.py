@@ -29,6 +29,7 @@ def test_a_failing_job_run_by_hand_fails_at_once(cli: CliRunner, monkeypatch: py
         return [ScheduledJob("broken", "0 4 * * *", broken)]
 
     monkeypatch.setattr(worker, "loyalty_jobs", jobs)
+    monkeypatch.setattr(worker, "outreach_jobs", lambda *args, **kwargs: [])
     result = cli.invoke(app, ["worker", "--run", "broken"])
     assert result.exit_code == 1 and len(runs) == 1
     assert result.stderr.endswith("error: job broken failed (the log above says why)\n")

@@ -145,7 +145,10 @@ def test_backoff_grows(attempts: int) -> None:
 
 
 async def test_loyalty_jobs_run_nightly_in_the_shop_time_zone(redis: Redis, session_factory: SessionFactory) -> None:
-    scheduler = build_scheduler(loyalty_jobs(session_factory), lock=DistributedLock(redis), timezone=SHANGHAI)
+    async def dispatch(job: ScheduledJob, fire_time: datetime) -> None:
+        await run_claimed(job, fire_time=fire_time, lock=DistributedLock(redis))
+
+    scheduler = build_scheduler(loyalty_jobs(session_factory), dispatch=dispatch, timezone=SHANGHAI)
     after = datetime(2026, 11, 23, 12, 0, tzinfo=SHANGHAI)
     next_fires = {job.id: job.trigger.get_next_fire_time(None, after) for job in scheduler.get_jobs()}
     assert next_fires == {
