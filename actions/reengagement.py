@@ -158,11 +158,16 @@ def in_holdout(source: str, customer_id: int, percent: int) -> bool:
 def audience(run: ReengagementRun) -> Select[int]:
     """Ids of the customers a run selects: reachable for marketing, inactive for their segment's days (no
     visit, no order), and not contacted by any marketing message within the cooldown."""
-    return select(Customer.id).where(
-        *reachable("marketing"),
-        _inactive(run.now, run.inactivity),
-        ~_contacted_since(run.now - timedelta(days=run.cooldown_days)),
-    )
+    return candidates(run).where(~_contacted_since(_cooldown_start(run)))
+
+
+def candidates(run: ReengagementRun) -> Select[int]:
+    """The audience before the cooldown: reachable for marketing and inactive."""
+    return select(Customer.id).where(*reachable("marketing"), _inactive(run.now, run.inactivity))
+
+
+def _cooldown_start(run: ReengagementRun) -> datetime:
+    return run.now - timedelta(days=run.cooldown_days)
 
 
 def _inactive(now: datetime, inactivity: Inactivity) -> ColumnElement[bool]:
@@ -187,12 +192,20 @@ def _quiet_since(cutoff: datetime) -> ColumnElement[bool]:
 
 
 def _contacted_since(since: datetime) -> ColumnElement[bool]:
-    return exists().where(
-        Delivery.customer_id == Customer.id,
+    return exists().where(Delivery.customer_id == Customer.id, *_contact(since))
+
+
+def _contact(since: datetime) -> list[ColumnElement[bool]]:
+    return [
         Delivery.kind == "marketing",
         Delivery.status.in_(CONTACT_STATUSES),
         or_(Delivery.sent_at >= since, Delivery.created_at >= since),
-    )
+    ]
+
+
+async def _contacted(session: AsyncSession, *, ids: Sequence[int], since: datetime) -> set[int]:
+    query = select(Delivery.customer_id).where(Delivery.customer_id.in_(ids), *_contact(since)).distinct()
+    return set(await session.scalars(query))
 
 
 async def audience_size(session: AsyncSession, *, run: ReengagementRun) -> int:
@@ -202,20 +215,35 @@ async def audience_size(session: AsyncSession, *, run: ReengagementRun) -> int:
 async def plan_batch(
     session: AsyncSession, *, run: ReengagementRun, after_id: int = 0, limit: int = BATCH_SIZE
 ) -> tuple[ReengagementReport, int | None]:
-    """Plan the next page of the audience (ids above `after_id`); the report and the last id seen (None: done)."""
-    page = audience(run).where(Customer.id > after_id).order_by(Customer.id).limit(limit)
+    """Plan the next page of the audience (ids above `after_id`); the report and the last id seen (None: done).
+
+    The cooldown is checked for the page's candidates by their ids, not as an anti-join over the ledger: the
+    ledger grows during the run, and a planner with stale statistics would compare every pair."""
+    page = candidates(run).where(Customer.id > after_id).order_by(Customer.id).limit(limit)
     ids = list(await session.scalars(page))
     report = ReengagementReport(run.source)
     if not ids:
         return report, None
-    planned = await render_batch(session, run=run, customer_ids=ids)
-    holdout = [item for item in planned if item.status == "holdout"]
-    report.messaged = await enqueue(
-        session, source=run.source, kind="marketing", planned=[item for item in planned if item.status == "pending"]
-    )
-    report.holdout = await enqueue(session, source=run.source, kind="marketing", planned=holdout)
-    report.selected = report.messaged + report.holdout
+    contacted = await _contacted(session, ids=ids, since=_cooldown_start(run))
+    chosen = [customer_id for customer_id in ids if customer_id not in contacted]
+    planned = await render_batch(session, run=run, customer_ids=chosen) if chosen else []
+    new = await enqueue(session, source=run.source, kind="marketing", planned=planned)
+    if new == len(planned):
+        report.holdout = sum(item.status == "holdout" for item in planned)
+    else:  # another worker planned some of them meanwhile: count only this run's rows
+        report.holdout = await _count_new_holdout(session, run=run, ids=chosen)
+    report.selected, report.messaged = new, new - report.holdout
     return report, ids[-1]
+
+
+async def _count_new_holdout(session: AsyncSession, *, run: ReengagementRun, ids: Sequence[int]) -> int:
+    query = select(func.count()).where(
+        Delivery.source == run.source,
+        Delivery.customer_id.in_(ids),
+        Delivery.created_at == run.now,
+        Delivery.status == "holdout",
+    )
+    return int(await session.scalar(query) or 0)
 
 
 async def plan_reengagement(
