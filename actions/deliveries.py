@@ -124,9 +124,10 @@ async def enqueue(
         }
         for item in planned
     ]
-    statement = _insert(session).values(rows).on_conflict_do_nothing(index_elements=["source", "customer_id"])
-    result: Any = await session.execute(statement)
-    return int(result.rowcount or 0)
+    # One statement run for many parameter sets (SQLAlchemy batches it and caches it): a single VALUES list of
+    # 500 rows is compiled afresh each time and took about a second on PostgreSQL; RETURNING counts the new rows.
+    statement = _insert(session).on_conflict_do_nothing(index_elements=["source", "customer_id"]).returning(Delivery.id)
+    return len((await session.execute(statement, rows)).all())
 
 
 async def enqueue_selected(
