@@ -7,14 +7,15 @@ paused and resumed, or cancelled, at any point before done. The figures come fro
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlalchemy import ColumnElement, Select, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actions.deliveries import check_template, enqueue_selected, render
+from actions.audit import record_event
+from actions.deliveries import check_template, enqueue_selected, render, resend_unknown
 from actions.errors import DomainError
 from actions.segments import SEGMENTS
 from storage.models import LANGUAGES, Campaign, Customer, Delivery, MessageLog, Order, Tier
@@ -210,7 +211,7 @@ async def schedule(session: AsyncSession, *, campaign: Campaign, at: datetime, n
     """Send at `at` (now or later); a draft or paused campaign only."""
     if campaign.status not in ("draft", "scheduled"):
         raise CampaignError(f"campaign {campaign.name!r} is {campaign.status}; only a draft can be scheduled")
-    campaign.status, campaign.scheduled_at = "scheduled", max(at, now)
+    campaign.status, campaign.scheduled_at = "scheduled", max(at, now).astimezone(UTC)
     await session.flush()
     return campaign
 
@@ -226,7 +227,7 @@ async def start_due_campaigns(session: AsyncSession, *, now: datetime) -> list[i
     for campaign in due:
         await enqueue_selected(
             session,
-            source=f"campaign:{campaign.id}",
+            source=source_of(campaign),
             campaign=campaign,
             customers=audience_of(campaign, now=now),
             now=now,
@@ -335,3 +336,77 @@ async def _count(session: AsyncSession, source: str, status: str, *conditions: C
 async def _rate(session: AsyncSession, source: str, status: str, returned: ColumnElement[bool]) -> float | None:
     total = await _count(session, source, status)
     return round(await _count(session, source, status, returned) / total, 4) if total else None
+
+
+def describe(campaign: Campaign) -> dict[str, Any]:
+    """A campaign as the CLI and the HTTP API show it (JSON-ready)."""
+    return {
+        "id": campaign.id,
+        "name": campaign.name,
+        "kind": campaign.kind,
+        "status": campaign.status,
+        "audience": campaign.audience,
+        "text_zh": campaign.text_zh,
+        "text_en": campaign.text_en,
+        "button": (
+            {"label_zh": campaign.button_label_zh, "label_en": campaign.button_label_en, "url": campaign.button_url}
+            if campaign.button_label_zh
+            else None
+        ),
+        "holdout_percent": campaign.holdout_percent,
+        "paid_broadcast": campaign.paid_broadcast,
+        "paid_cap": campaign.paid_cap,
+        "scheduled_at": campaign.scheduled_at.isoformat() if campaign.scheduled_at else None,
+        "started_at": campaign.started_at.isoformat() if campaign.started_at else None,
+        "finished_at": campaign.finished_at.isoformat() if campaign.finished_at else None,
+        "created_by": campaign.created_by,
+    }
+
+
+async def campaign_statistics(session: AsyncSession, *, campaign: Campaign) -> dict[str, Any]:
+    return await statistics(session, source=source_of(campaign), started_at=campaign.started_at)
+
+
+def source_of(campaign: Campaign) -> str:
+    """The ledger's source key of a campaign's deliveries."""
+    return f"campaign:{campaign.id}"
+
+
+ACTIONS = ("schedule", "pause", "resume", "cancel", "resend-unknown")
+
+
+async def apply(
+    session: AsyncSession, *, campaign: Campaign, action: str, actor: str, now: datetime, at: datetime | None = None
+) -> dict[str, Any]:
+    """One of ACTIONS on a campaign, audited; what changed (the CLI and the HTTP API share this)."""
+    details: dict[str, Any] = {}
+    if action == "schedule":
+        await schedule(session, campaign=campaign, at=at or now, now=now)
+        details["scheduled_at"] = campaign.scheduled_at.isoformat() if campaign.scheduled_at else None
+    elif action == "pause":
+        await pause(session, campaign=campaign)
+    elif action == "resume":
+        await resume(session, campaign=campaign)
+    elif action == "cancel":
+        details["skipped"] = await cancel(session, campaign=campaign, now=now)
+    elif action == "resend-unknown":
+        if campaign.status not in ("sending", "paused", "done"):
+            raise CampaignError(f"campaign {campaign.name!r} is {campaign.status}: nothing was sent yet")
+        details["resent"] = await resend_unknown(session, source=source_of(campaign), now=now)
+        if details["resent"] and campaign.status == "done":
+            campaign.status, campaign.finished_at = "sending", None
+    else:
+        raise CampaignError(f"unknown action {action!r}; actions: {', '.join(ACTIONS)}")
+    record_event(
+        session, actor=actor, action=f"campaign.{action}", target=("campaign", campaign.id), details=details, now=now
+    )
+    await session.flush()
+    return {"status": campaign.status, **details}
+
+
+async def create_audited(session: AsyncSession, *, draft: CampaignDraft, actor: str, now: datetime) -> Campaign:
+    campaign = await create_campaign(session, draft=draft, actor=actor, now=now)
+    record_event(
+        session, actor=actor, action="campaign.create", target=("campaign", campaign.id), details={}, now=now
+    )
+    return campaign
