@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "imports",
     "demo",
     "worker",
+    "campaigns",
     "care",
     "occasions",
     "chat",

@@ -50,7 +50,7 @@ def worker_command(
 
 
 async def _work(settings: Settings, run_now: str, send_now: bool) -> None:
-    async with open_services(settings) as services, _outreach(settings, services) as outreach:
+    async with open_services(settings) as services, outreach_sender(settings, services) as outreach:
         broker = make_broker(settings.redis.redis_url)
         jobs = loyalty_jobs(services.session_factory) + outreach_jobs(services.session_factory, broker)
         lock = DistributedLock(services.redis)
@@ -108,7 +108,7 @@ async def _serve(broker: AsyncBroker, jobs: list[ScheduledJob], *, lock: Distrib
 
 
 @asynccontextmanager
-async def _outreach(settings: Settings, services: Services) -> AsyncIterator[OutreachSender | None]:
+async def outreach_sender(settings: Settings, services: Services) -> AsyncIterator[OutreachSender | None]:
     """The sending loop over a bot of its own, or None without a bot token (nothing can be sent)."""
     if not settings.bot.telegram_bot_token:
         logger.warning("no TELEGRAM_BOT_TOKEN: proactive messages stay in the ledger until a worker has one")

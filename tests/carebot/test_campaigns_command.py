@@ -1,0 +1,67 @@
+"""`carebot campaigns` as a marketer uses it, from an operator's empty database (no demo data)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from carebot.cli import app
+from storage.engine import create_engine, create_session_factory
+from tests.support.outreach import add_customers, empty_shop
+
+
+def seed_customers(database_url: str) -> None:
+    async def seed() -> None:
+        engine = create_engine(database_url)
+        try:
+            factory = create_session_factory(engine)
+            await empty_shop(factory)
+            await add_customers(factory, 4, first_chat=100_000)
+            await add_customers(factory, 2, first_chat=200_000, language="en", marketing_consent=False)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(seed())
+
+
+def test_create_preview_schedule_and_follow_a_campaign(cli: CliRunner, cli_database_url: str) -> None:
+    assert cli.invoke(app, ["db", "upgrade"]).exit_code == 0
+    seed_customers(cli_database_url)
+    created = cli.invoke(
+        app,
+        ["campaigns", "create", "--name", "双十二", "--text-zh", "{name}，您有{points}积分", "--text-en",
+         "{name}, you have {points} points", "--language", "zh", "--button-zh", "去看看", "--button-en", "Look"],
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    assert "campaign #1 '双十二' created as a draft" in created.output
+
+    preview = cli.invoke(app, ["campaigns", "preview", "双十二"])
+    assert "audience now: 4 customers" in preview.output and "[zh] 顾客100000，您有0积分" in preview.output
+
+    scheduled = cli.invoke(app, ["campaigns", "schedule", "1", "--at", "2030-12-12 10:00"])
+    assert scheduled.exit_code == 0 and "2030-12-12 10:00 CST" in scheduled.output
+    listed = cli.invoke(app, ["campaigns", "list"])
+    assert "#1    scheduled  2030-12-12 10:00 CST" in listed.output
+
+    status = cli.invoke(app, ["campaigns", "status", "1", "--json"])
+    assert json.loads(status.output)["figures"]["targeted"] == 0
+    cancelled = cli.invoke(app, ["campaigns", "cancel", "1"])
+    assert "cancelled; 0 message(s) not sent" in cancelled.output
+    again = cli.invoke(app, ["campaigns", "cancel", "1"])
+    assert again.exit_code == 1 and "is cancelled already" in again.stderr
+
+
+def test_mistakes_get_a_message_and_change_nothing(cli: CliRunner, tmp_path: Path) -> None:
+    bad = cli.invoke(app, ["campaigns", "create", "--name", "x", "--text-zh", "{积分}", "--text-en", "hi"])
+    assert bad.exit_code == 1 and "unknown placeholder {积分}" in bad.stderr
+    missing = cli.invoke(app, ["campaigns", "preview", "nope"])
+    assert missing.exit_code == 1 and "no campaign 'nope'" in missing.stderr
+    (tmp_path / "c.json").write_text("[1]", encoding="utf-8")
+    not_object = cli.invoke(app, ["campaigns", "create", "--file", str(tmp_path / "c.json")])
+    assert not_object.exit_code == 1 and "expected a JSON object" in not_object.stderr
+    no_bot = cli.invoke(app, ["campaigns", "test", "1", "--staff", "Lily"])
+    assert no_bot.exit_code == 1 and "TELEGRAM_BOT_TOKEN" in no_bot.stderr
+    assert "no campaigns yet" in cli.invoke(app, ["campaigns", "list"]).output
