@@ -74,6 +74,7 @@ BUTTON_HANDLERS: dict[str, ButtonHandler] = {
     "erase": care.erase_button,
     "rate": rating.on_button,
     "browse": shop.browse_button,
+    "campaign": menu.campaign_button,
 }
 
 # Questions recognised by their words (bot/topics.py) before the NLU is asked.

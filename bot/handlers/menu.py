@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from actions.deliveries import record_button_press
+from bot.callbacks import Callback
 from bot.conversation import Reply
 from bot.replies import main_menu
 from bot.turn import Turn
@@ -82,3 +84,14 @@ def odd_input(turn: Turn, kind: str) -> list[Reply]:
     """Stickers, photos, voice, files, locations, edits: a polite word and the way forward."""
     key = f"odd.{kind}" if kind in {"sticker", "photo", "voice", "document", "location", "edited"} else "odd.other"
     return [turn.reply(key)]
+
+
+async def campaign_button(turn: Turn, callback: Callback) -> list[Reply]:
+    """The button of a campaign or care message that leads back into the chat: counted (first press by the
+    customer it was sent to; a forged or foreign id counts nothing), then the menu."""
+    delivery_id = callback.part(0) or ""
+    if delivery_id.isdigit():
+        await record_button_press(
+            turn.session, delivery_id=int(delivery_id), customer_id=turn.customer.id, now=turn.now
+        )
+    return main_menu(turn, "greet.hello")

@@ -2,7 +2,7 @@
 
 Everything goes through the bot's one `Sender` (shared Redis buckets, 429 pauses for every sender, 403 marks
 the customer). A button is either a link or a button back into the chat whose press is counted
-(`CAMPAIGN_BUTTON` + the delivery id in its callback data).
+(the delivery id in its callback data, counted by bot.handlers.menu.campaign_button).
 """
 
 from __future__ import annotations
@@ -10,9 +10,8 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from actions.deliveries import Outcome, Outgoing
+from bot import callbacks
 from bot.telegram.sender import Sender, SendResult
-
-CAMPAIGN_BUTTON = "cmp:"
 
 
 def campaign_keyboard(item: Outgoing) -> InlineKeyboardMarkup | None:
@@ -21,7 +20,7 @@ def campaign_keyboard(item: Outgoing) -> InlineKeyboardMarkup | None:
     if item.button_url:
         button = InlineKeyboardButton(item.button_label, url=item.button_url)
     else:
-        button = InlineKeyboardButton(item.button_label, callback_data=f"{CAMPAIGN_BUTTON}{item.delivery_id}")
+        button = InlineKeyboardButton(item.button_label, callback_data=callbacks.encode("campaign", item.delivery_id))
     return InlineKeyboardMarkup([[button]])
 
 

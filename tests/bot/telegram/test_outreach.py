@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from redis.asyncio import Redis
 from sqlalchemy import select, update
@@ -14,6 +15,7 @@ from actions import campaigns
 from actions.outreach_guards import QuietHours
 from storage.engine import SessionFactory
 from storage.models import Customer, Delivery
+from tests.bot.telegram.harness import button_data
 from tests.support.fake_bot_api import FakeBotApi, FloodLimits
 from tests.support.outreach import add_customers, campaign_status, empty_shop, outreach_sender, start_campaign
 
@@ -192,3 +194,30 @@ async def test_paused_campaigns_wait_and_cancelled_ones_send_nothing_more(
 
     assert skipped == 5 and while_paused.sent == 0 and resumed.sent == 5
     assert await campaign_status(session_factory, cancelled.id) == "cancelled"
+
+
+async def test_a_campaign_button_leads_back_into_the_chat_and_counts_each_customers_press_once(
+    session_factory: SessionFactory,
+    redis: Redis,
+    fake_bot_api: FakeBotApi,
+    start_bot: Any,
+    stopped_nlu_url: str,
+) -> None:
+    await empty_shop(session_factory)
+    [chat] = await add_customers(session_factory, 1, first_chat=910_500)
+    campaign = await start_campaign(session_factory, button_label_zh="看看积分", button_label_en="My points")
+    async with outreach_sender(fake_bot_api, session_factory, redis) as sender:
+        await sender.send_due()
+    [message] = fake_bot_api.sent_messages(chat)
+    [data] = button_data(message)
+
+    async with start_bot(stopped_nlu_url) as bot:
+        conversation = bot.customer(chat, "zh")
+        first = await conversation.press(data)
+        await conversation.press(data)
+        forged = await conversation.send(fake_bot_api.callback(chat, "v1:campaign:999999", message_id=1))
+
+    assert first and forged, "every press gets an answer (the menu)"
+    async with session_factory() as session, session.begin():
+        figures = await campaigns.statistics(session, source=f"campaign:{campaign.id}", started_at=None)
+    assert figures["button_presses"] == 1
