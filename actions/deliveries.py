@@ -10,7 +10,7 @@ message that may have gone out is never sent again automatically (a marketer may
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -237,6 +237,7 @@ async def prepare(
         )
     ).all()
     campaigns = await _campaigns_of(session, [row[0] for row in rows])
+    paid_left = await _paid_messages_left(session, campaigns.values())
     sent_this_week = await marketing_sent_this_week(
         session, customer_ids=[row[0].customer_id for row in rows if row[0].kind == "marketing"], now=now
     )
@@ -261,6 +262,9 @@ async def prepare(
         campaign = campaigns.get(delivery.campaign_id) if delivery.campaign_id else None
         if campaign is not None:
             _fill_from_campaign(delivery, campaign, customer=customer, tier=tier)
+            if delivery.paid:  # past the campaign's cap of paid messages, the rest go at the free rate
+                delivery.paid = paid_left.get(campaign.id, 0) > 0
+                paid_left[campaign.id] = paid_left.get(campaign.id, 0) - delivery.paid
         if delivery.kind == "marketing":
             sent_this_week[customer.id] = sent_this_week.get(customer.id, 0) + 1
         delivery.status, delivery.lease_until, delivery.sent_at = "sending", now + sending_lease, now
@@ -298,6 +302,24 @@ async def _campaigns_of(session: AsyncSession, deliveries: Sequence[Delivery]) -
         return {}
     found = await session.scalars(select(Campaign).where(Campaign.id.in_(ids)))
     return {campaign.id: campaign for campaign in found}
+
+
+async def _paid_messages_left(session: AsyncSession, campaigns: Iterable[Campaign]) -> dict[int, int]:
+    """How many more paid messages each paid campaign may send (its cap minus those already paid for)."""
+    caps = {campaign.id: campaign.paid_cap for campaign in campaigns if campaign.paid_broadcast}
+    if not caps:
+        return {}
+    used = await session.execute(
+        select(Delivery.campaign_id, func.count())
+        .where(
+            Delivery.campaign_id.in_(caps),
+            Delivery.paid.is_(True),
+            Delivery.status.in_(("sending", "sent", "unknown")),
+        )
+        .group_by(Delivery.campaign_id)
+    )
+    spent = {campaign_id: count for campaign_id, count in used.all()}
+    return {campaign_id: cap - spent.get(campaign_id, 0) for campaign_id, cap in caps.items()}
 
 
 def _fill_from_campaign(delivery: Delivery, campaign: Campaign, *, customer: Customer, tier: Tier | None) -> None:
