@@ -11,11 +11,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actions.deliveries import render
 from actions.festivals import FESTIVALS
 from actions.occasions import (
     OccasionError,
     UnknownOccasion,
     edit_occasion,
+    fill,
     get_occasion,
     is_birthday,
     list_occasions,
@@ -24,7 +26,7 @@ from actions.occasions import (
     sync_occasions,
 )
 from actions.rules import LoyaltyRules
-from storage.models import AuditLog, Customer, Delivery, LedgerEntry
+from storage.models import AuditLog, Customer, Delivery, LedgerEntry, Tier
 from tests.support.loyalty import make_customer
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -216,6 +218,19 @@ async def test_placeholders_filled_for_each_customer(session: AsyncSession) -> N
     rows = await ledger(session, "occasion:mid_autumn:2027")
     assert rows[zh.id].text == "王芳您好，金卡会员的您有450积分，中秋快乐！"
     assert rows[en.id].text.startswith("Happy Mid-Autumn Festival, there!")
+
+
+async def test_greetings_are_filled_in_as_render_does(session: AsyncSession) -> None:
+    """Planning fills texts from plain values (a million rows): the same words as `render`."""
+    template = "{name}: {points} / {tier} {{ok}}"
+    await make_customer(session)  # and the tier ladder
+    gold = await session.get(Tier, "gold")
+    assert gold is not None
+    for name, language, points, tier in [("王芳", "zh", 5, gold), ("", "zh", 0, gold), ("", "en", 7, None)]:
+        customer = Customer(name=name, language=language, points_balance=points, tier_code="gold")
+        tier_name = tier.name_in(language) if tier is not None else "gold"
+        expected = render(template, customer=customer, tier=tier)
+        assert fill(template, language=language, name=name, points=points, tier_name=tier_name) == expected
 
 
 # --- birthdays -----------------------------------------------------------------------------------------
