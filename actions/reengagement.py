@@ -51,8 +51,8 @@ MONTHS = (
 )  # fmt: skip  (not the locale's names: the worker's locale is not the customer's)
 
 
-class BadInactivity(DomainError):
-    """Inactivity days that are not a positive number, or a segment that does not exist."""
+class BadReengagement(DomainError):
+    """Run settings that make no sense: inactivity under a day, an unknown segment, a share outside 0-100."""
 
 
 @dataclass(frozen=True)
@@ -66,10 +66,10 @@ class Inactivity:
     def __post_init__(self) -> None:
         for name, days in {"default": self.default_days, **self.by_segment}.items():
             if days < 1:
-                raise BadInactivity(f"inactivity for {name}: {days} days; give at least 1 day")
+                raise BadReengagement(f"inactivity for {name}: {days} days; give at least 1 day")
         unknown = sorted(set(self.by_segment) - set(SEGMENTS))
         if unknown:
-            raise BadInactivity(f"unknown segment {unknown[0]!r}; segments: {', '.join(SEGMENTS)}")
+            raise BadReengagement(f"unknown segment {unknown[0]!r}; segments: {', '.join(SEGMENTS)}")
 
     @classmethod
     def parse(cls, default_days: int, text: str) -> Inactivity:
@@ -78,7 +78,7 @@ class Inactivity:
         for part in filter(None, (piece.strip() for piece in text.split(","))):
             name, _, days = part.partition("=")
             if not days.strip().isdigit():
-                raise BadInactivity(f"expected SEGMENT=DAYS, e.g. vip=30, not {part!r}")
+                raise BadReengagement(f"expected SEGMENT=DAYS, e.g. vip=30, not {part!r}")
             by_segment[name.strip()] = int(days)
         return cls(default_days, by_segment)
 
@@ -135,9 +135,9 @@ def new_run(
 ) -> ReengagementRun:
     """A run for `now`; its source (default `reengagement:<date in zone>`) also seeds the hold-out draw."""
     if not 0 <= holdout_percent <= 100:
-        raise BadInactivity(f"hold-out share {holdout_percent}%: give 0 to 100")
+        raise BadReengagement(f"hold-out share {holdout_percent}%: give 0 to 100")
     if cooldown_days < 0:
-        raise BadInactivity(f"cooldown of {cooldown_days} days: give 0 or more")
+        raise BadReengagement(f"cooldown of {cooldown_days} days: give 0 or more")
     inactivity = inactive_days if isinstance(inactive_days, Inactivity) else Inactivity(inactive_days)
     return ReengagementRun(
         now=now,
@@ -257,7 +257,8 @@ async def plan_reengagement(
     zone: tzinfo = UTC,
     batch_size: int = BATCH_SIZE,
 ) -> ReengagementReport:
-    """Plan a whole run in this session (the caller commits); `jobs.care` commits page by page instead."""
+    """Plan a whole run in this session (the caller commits). The session keeps every page's customers, so
+    large audiences go through `jobs.care`, which uses a session and a transaction per page."""
     run = new_run(
         now=now,
         inactive_days=inactive_days,

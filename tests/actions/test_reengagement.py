@@ -128,11 +128,11 @@ async def test_days_of_inactivity_per_segment(session: AsyncSession) -> None:
 def test_inactivity_from_a_setting_and_refused_values() -> None:
     assert Inactivity.parse(60, "vip=30, lapsed=120") == Inactivity(60, {"vip": 30, "lapsed": 120})
     assert Inactivity.parse(45, "") == Inactivity(45)
-    with pytest.raises(reengagement.BadInactivity, match="unknown segment 'gold'"):
+    with pytest.raises(reengagement.BadReengagement, match="unknown segment 'gold'"):
         Inactivity.parse(60, "gold=30")
-    with pytest.raises(reengagement.BadInactivity, match="SEGMENT=DAYS"):
+    with pytest.raises(reengagement.BadReengagement, match="SEGMENT=DAYS"):
         Inactivity.parse(60, "vip:30")
-    with pytest.raises(reengagement.BadInactivity, match="at least 1 day"):
+    with pytest.raises(reengagement.BadReengagement, match="at least 1 day"):
         Inactivity(0)
 
 
