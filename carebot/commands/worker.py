@@ -27,7 +27,7 @@ from actions.outreach_guards import GuardPolicy, QuietHours
 from bot.telegram.outbound import TelegramOutreach
 from bot.telegram.sender import Bucket, Sender, TelegramLimits
 from carebot.context import run, settings_of
-from jobs.care_schedule import outreach_jobs
+from jobs.care_schedule import CareSchedule, outreach_jobs
 from jobs.engine import WorkerTasks, is_embedded, kick_job, make_broker, wake_senders
 from jobs.outreach import OutreachSender
 from jobs.scheduler import DONE_SECONDS, Retry, ScheduledJob, build_scheduler, loyalty_jobs, run_claimed
@@ -52,7 +52,8 @@ def worker_command(
 async def _work(settings: Settings, run_now: str, send_now: bool) -> None:
     async with open_services(settings) as services, outreach_sender(settings, services) as outreach:
         broker = make_broker(settings.redis.redis_url)
-        jobs = loyalty_jobs(services.session_factory) + outreach_jobs(services.session_factory, broker)
+        care = CareSchedule(shop_zone=services.timezone, rules=services.rules, settings=settings.outreach)
+        jobs = loyalty_jobs(services.session_factory) + outreach_jobs(services.session_factory, broker, care)
         lock = DistributedLock(services.redis)
         tasks = WorkerTasks(jobs={job.name: job for job in jobs}, lock=lock, outreach=outreach)
         tasks.register(broker)

@@ -33,3 +33,9 @@ def test_a_failing_job_run_by_hand_fails_at_once(cli: CliRunner, monkeypatch: py
     result = cli.invoke(app, ["worker", "--run", "broken"])
     assert result.exit_code == 1 and len(runs) == 1
     assert result.stderr.endswith("error: job broken failed (the log above says why)\n")
+
+
+@pytest.mark.parametrize("job", ["care_greetings", "reengagement", "service_reminders", "outreach_tick"])
+def test_the_care_jobs_run_on_an_operators_empty_database(cli: CliRunner, job: str) -> None:
+    result = cli.invoke(app, ["worker", "--run", job])
+    assert result.exit_code == 0, result.output
