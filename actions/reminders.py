@@ -84,7 +84,12 @@ async def plan_expiry_batch(
 ) -> tuple[int, int | None]:
     """Plan reminders for the next page of customers with expiring points (ids above `after_id`); how many
     new rows, and the last id seen (None: nothing left)."""
-    page = expiring_customers(now=now, within_days=within_days).where(LedgerEntry.customer_id > after_id).limit(limit)
+    # Both ids bounded, so the join starts at the page rather than at the first customer.
+    page = (
+        expiring_customers(now=now, within_days=within_days)
+        .where(LedgerEntry.customer_id > after_id, Customer.id > after_id)
+        .limit(limit)
+    )
     ids = list(await session.scalars(page))
     if not ids:
         return 0, None
