@@ -62,6 +62,9 @@ class OutreachSender:
     # Sends in flight at once: at most the transport's connection pool, or requests queue for a connection
     # and time out without having reached Telegram (indistinguishable from a real timeout).
     concurrency: int = 8
+    # Batches in progress at once: one is sending while another is claimed, checked and recorded, so the
+    # database work between batches does not leave the rate limit unused.
+    loops: int = 2
     lease: timedelta = deliveries.CLAIM_LEASE  # how long a dead worker's rows stay untouched
     clock: Clock = utc_now
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
@@ -72,12 +75,15 @@ class OutreachSender:
         report = SendReport()
         while True:
             await self.sweep()
-            while await self._send_batch(report):
-                pass
+            await asyncio.gather(*(self._send_batches(report) for _ in range(self.loops)))
             lease_end = await self._next_lease_end() if drain else None
             if lease_end is None:
                 return report
             await self.sleep(max((lease_end - self.clock()).total_seconds(), 0.0) + 0.1)
+
+    async def _send_batches(self, report: SendReport) -> None:
+        while await self._send_batch(report):
+            pass
 
     async def _next_lease_end(self) -> datetime | None:
         async with self.session_factory() as session:

@@ -85,6 +85,7 @@ async def outreach_sender(
     quiet_hours: QuietHours = NO_QUIET_HOURS,
     weekly_cap: int = 10,
     clock: Callable[[], datetime] = utc_now,
+    batch_size: int | None = None,
 ) -> AsyncIterator[OutreachSender]:
     """A sending loop as the worker builds it, at `rate` messages a second (the fake enforces the same)."""
     request = HTTPXRequest(connection_pool_size=16)
@@ -100,6 +101,6 @@ async def outreach_sender(
             transport=TelegramOutreach(sender),
             policy=GuardPolicy(quiet_hours=quiet_hours, weekly_cap=weekly_cap, default_timezone=SHANGHAI),
             worker=worker,
-            batch_size=max(int(rate), 1),
+            batch_size=batch_size or max(int(rate), 1),
             clock=clock,
         )

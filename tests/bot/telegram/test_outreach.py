@@ -64,8 +64,8 @@ async def test_two_workers_share_a_campaign_without_duplicates(session_factory: 
 
     async with (
         FakeBotApi() as api,
-        outreach_sender(api, session_factory, redis, rate=300, worker="a") as first,
-        outreach_sender(api, session_factory, redis, rate=300, worker="b") as second,
+        outreach_sender(api, session_factory, redis, rate=300, worker="a", batch_size=30) as first,
+        outreach_sender(api, session_factory, redis, rate=300, worker="b", batch_size=30) as second,
     ):
         api.enforce_flood_limits(FloodLimits(overall_per_second=300))
         reports = await asyncio.gather(first.send_due(), second.send_due())
