@@ -13,7 +13,7 @@ import os
 import signal
 import socket
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,7 @@ from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from actions.outreach_guards import GuardPolicy, QuietHours
+from bot.telegram.console_desk import open_telegram_desk
 from bot.telegram.outbound import TelegramOutreach
 from bot.telegram.sender import Bucket, Sender, TelegramLimits
 from carebot.context import run, settings_of
@@ -31,7 +32,8 @@ from jobs.care_schedule import CareSchedule, outreach_jobs
 from jobs.engine import WorkerTasks, is_embedded, kick_job, make_broker, wake_senders
 from jobs.outreach import OutreachSender
 from jobs.scheduler import DONE_SECONDS, Retry, ScheduledJob, build_scheduler, loyalty_jobs, run_claimed
-from runtime.services import Services, open_services
+from jobs.tickets import ticket_jobs
+from runtime.services import Services, open_services, service_levels
 from runtime.settings import Settings
 from storage.redis_state import DistributedLock, RateLimiter
 
@@ -50,10 +52,24 @@ def worker_command(
 
 
 async def _work(settings: Settings, run_now: str, send_now: bool) -> None:
-    async with open_services(settings) as services, outreach_sender(settings, services) as outreach:
+    async with (
+        open_services(settings) as services,
+        outreach_sender(settings, services) as outreach,
+        AsyncExitStack() as stack,
+    ):
         broker = make_broker(settings.redis.redis_url)
         care = CareSchedule(shop_zone=services.timezone, rules=services.rules, settings=settings.outreach)
         jobs = loyalty_jobs(services.session_factory) + outreach_jobs(services.session_factory, broker, care)
+        if outreach is not None and settings.bot.staff_group_id is not None:  # overdue tickets go to the group
+            desk = await stack.enter_async_context(open_telegram_desk(settings, services))
+            business, targets = service_levels(settings)
+            jobs += ticket_jobs(
+                services.session_factory,
+                timezone=services.timezone,
+                business=business,
+                targets=targets,
+                announce=desk.announce_overdue,
+            )
         lock = DistributedLock(services.redis)
         tasks = WorkerTasks(jobs={job.name: job for job in jobs}, lock=lock, outreach=outreach)
         tasks.register(broker)
