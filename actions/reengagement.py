@@ -71,6 +71,14 @@ class Inactivity:
         if unknown:
             raise BadReengagement(f"unknown segment {unknown[0]!r}; segments: {', '.join(SEGMENTS)}")
 
+    def cutoff(self, segment: str | None, now: datetime) -> datetime:
+        """Seen or ordered before this, a customer of the segment is inactive at `now`."""
+        days = self.by_segment.get(segment, self.default_days) if segment is not None else self.default_days
+        return now - timedelta(days=days)
+
+    def earliest_cutoff(self, now: datetime) -> datetime:
+        return now - timedelta(days=max([self.default_days, *self.by_segment.values()]))
+
     @classmethod
     def parse(cls, default_days: int, text: str) -> Inactivity:
         """From a setting such as "vip=30,lapsed=120" (empty: the default for everyone)."""
@@ -158,21 +166,18 @@ def in_holdout(source: str, customer_id: int, percent: int) -> bool:
 def audience(run: ReengagementRun) -> Select[int]:
     """Ids of the customers a run selects: reachable for marketing, inactive for their segment's days (no
     visit, no order), and not contacted by any marketing message within the cooldown."""
-    return candidates(run).where(~_contacted_since(_cooldown_start(run)))
-
-
-def candidates(run: ReengagementRun) -> Select[int]:
-    """The audience before the cooldown: reachable for marketing and inactive."""
-    return select(Customer.id).where(*reachable("marketing"), _inactive(run.now, run.inactivity))
+    return select(Customer.id).where(
+        *reachable("marketing"), _inactive(run.now, run.inactivity), ~_contacted_since(_cooldown_start(run))
+    )
 
 
 def _cooldown_start(run: ReengagementRun) -> datetime:
     return run.now - timedelta(days=run.cooldown_days)
 
 
-def _inactive(now: datetime, inactivity: Inactivity) -> ColumnElement[bool]:
+def _inactive(now: datetime, inactivity: Inactivity, *, orders: bool = True) -> ColumnElement[bool]:
     branches = [
-        and_(Customer.segment == segment, _quiet_since(now - timedelta(days=days)))
+        and_(Customer.segment == segment, _quiet_since(now - timedelta(days=days), orders=orders))
         for segment, days in inactivity.by_segment.items()
     ]
     others = (
@@ -180,13 +185,15 @@ def _inactive(now: datetime, inactivity: Inactivity) -> ColumnElement[bool]:
         if inactivity.by_segment
         else true()
     )
-    branches.append(and_(others, _quiet_since(now - timedelta(days=inactivity.default_days))))
+    branches.append(and_(others, _quiet_since(now - timedelta(days=inactivity.default_days), orders=orders)))
     return or_(*branches)
 
 
-def _quiet_since(cutoff: datetime) -> ColumnElement[bool]:
+def _quiet_since(cutoff: datetime, *, orders: bool) -> ColumnElement[bool]:
     # A customer never seen in the chat counts from their creation (a new import is not "inactive").
     seen = func.coalesce(Customer.last_seen_at, Customer.created_at) < cutoff
+    if not orders:
+        return seen
     ordered = exists().where(Order.customer_id == Customer.id, Order.ordered_at >= cutoff)
     return and_(seen, ~ordered)
 
@@ -203,6 +210,15 @@ def _contact(since: datetime) -> list[ColumnElement[bool]]:
     ]
 
 
+async def _last_orders(session: AsyncSession, *, ids: Sequence[int], since: datetime) -> dict[int, datetime]:
+    query = (
+        select(Order.customer_id, func.max(Order.ordered_at))
+        .where(Order.customer_id.in_(ids), Order.ordered_at >= since)
+        .group_by(Order.customer_id)
+    )
+    return {customer_id: last for customer_id, last in await session.execute(query)}
+
+
 async def _contacted(session: AsyncSession, *, ids: Sequence[int], since: datetime) -> set[int]:
     query = select(Delivery.customer_id).where(Delivery.customer_id.in_(ids), *_contact(since)).distinct()
     return set(await session.scalars(query))
@@ -217,15 +233,33 @@ async def plan_batch(
 ) -> tuple[ReengagementReport, int | None]:
     """Plan the next page of the audience (ids above `after_id`); the report and the last id seen (None: done).
 
-    The cooldown is checked for the page's candidates by their ids, not as an anti-join over the ledger: the
-    ledger grows during the run, and a planner with stale statistics would compare every pair."""
-    page = candidates(run).where(Customer.id > after_id).order_by(Customer.id).limit(limit)
-    ids = list(await session.scalars(page))
+    The page is read from customers alone; recent orders and the cooldown are then looked up for its ids. As
+    anti-joins, each page would walk the whole orders index, and the ledger (growing during the run, with
+    stale statistics) made the planner compare every pair.
+    """
+    page = (
+        select(Customer.id, Customer.segment)
+        .where(*reachable("marketing"), _inactive(run.now, run.inactivity, orders=False), Customer.id > after_id)
+        .order_by(Customer.id)
+        .limit(limit)
+    )
+    rows = list(await session.execute(page))
     report = ReengagementReport(run.source)
-    if not ids:
+    if not rows:
         return report, None
+    ids = [customer_id for customer_id, _ in rows]
     contacted = await _contacted(session, ids=ids, since=_cooldown_start(run))
-    chosen = [customer_id for customer_id in ids if customer_id not in contacted]
+    last_orders = await _last_orders(session, ids=ids, since=run.inactivity.earliest_cutoff(run.now))
+
+    def still_away(customer_id: int, segment: str | None) -> bool:
+        last = last_orders.get(customer_id)
+        return last is None or last < run.inactivity.cutoff(segment, run.now)
+
+    chosen = [
+        customer_id
+        for customer_id, segment in rows
+        if customer_id not in contacted and still_away(customer_id, segment)
+    ]
     planned = await render_batch(session, run=run, customer_ids=chosen) if chosen else []
     new = await enqueue(session, source=run.source, kind="marketing", planned=planned)
     if new == len(planned):

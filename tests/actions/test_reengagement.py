@@ -100,6 +100,8 @@ async def test_active_non_consenting_and_recently_contacted_customers_are_left_o
     await _plan(session)
     planned = {row.customer_id for row in await rows_of(session, SOURCE)}
     assert planned == {inactive.id, long_ago.id, served.id}
+    again = reengagement.new_run(now=NOW, inactive_days=60, cooldown_days=30, holdout_percent=0, seed_source="other")
+    assert await reengagement.audience_size(session, run=again) == 0  # the SQL audience agrees: all contacted now
 
 
 async def test_holdout_rows_of_an_earlier_run_count_as_contact(session: AsyncSession) -> None:
@@ -114,15 +116,23 @@ async def test_holdout_rows_of_an_earlier_run_count_as_contact(session: AsyncSes
 
 
 async def test_days_of_inactivity_per_segment(session: AsyncSession) -> None:
-    vip = await care_customer(session, user_id=30, seen_days_ago=40)
+    vip = await care_customer(session, user_id=30, seen_days_ago=200)
     vip.segment = "vip"
-    occasional = await care_customer(session, user_id=31, seen_days_ago=40)
+    occasional = await care_customer(session, user_id=31, seen_days_ago=200)
     occasional.segment = "occasional"
     lapsed = await care_customer(session, user_id=32, seen_days_ago=100)
     lapsed.segment = "lapsed"
+    vip_buyer = await care_customer(session, user_id=33, seen_days_ago=200)
+    vip_buyer.segment = "vip"
+    for customer, days in ((vip, 40), (occasional, 40), (vip_buyer, 20)):
+        await order(session, customer, f"SO-{customer.id}", "99", at=NOW - timedelta(days=days))
+    unsegmented = await care_customer(session, user_id=34, seen_days_ago=61)
     await session.flush()
-    await _plan(session, inactive_days=Inactivity(60, {"vip": 30, "lapsed": 120}))
-    assert {row.customer_id for row in await rows_of(session, SOURCE)} == {vip.id}
+    inactivity = Inactivity(60, {"vip": 30, "lapsed": 120})
+    run = reengagement.new_run(now=NOW, inactive_days=inactivity, cooldown_days=30, holdout_percent=0)
+    assert await reengagement.audience_size(session, run=run) == 2
+    await _plan(session, inactive_days=inactivity)
+    assert {row.customer_id for row in await rows_of(session, SOURCE)} == {vip.id, unsegmented.id}
 
 
 def test_inactivity_from_a_setting_and_refused_values() -> None:
