@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.campaigns import reachable
@@ -57,7 +57,7 @@ class ExpiringBatch:
         return f"{EXPIRY_PREFIX}{self.month[0]:04d}-{self.month[1]:02d}"
 
 
-def expiring_customers(*, now: datetime, within_days: int) -> Any:
+def expiring_customers(*, now: datetime, within_days: int) -> Select[int]:
     """Ids of customers a service message may reach whose points expire within the days (one page: add limits)."""
     return (
         select(LedgerEntry.customer_id)
