@@ -64,7 +64,7 @@ class OutreachSender:
     concurrency: int = 8
     # Batches in progress at once: one is sending while another is claimed, checked and recorded, so the
     # database work between batches does not leave the rate limit unused.
-    loops: int = 2
+    loops: int = 3
     lease: timedelta = deliveries.CLAIM_LEASE  # how long a dead worker's rows stay untouched
     clock: Clock = utc_now
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep

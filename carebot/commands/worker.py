@@ -138,8 +138,7 @@ async def outreach_sender(settings: Settings, services: Services) -> AsyncIterat
     )
     rates = settings.outreach
     limits = TelegramLimits(
-        overall=Bucket(rates.outreach_rate_per_second, rates.outreach_rate_per_second),
-        paid_overall=Bucket(rates.paid_rate_per_second, rates.paid_rate_per_second),
+        overall=steady(rates.outreach_rate_per_second), paid_overall=steady(rates.paid_rate_per_second)
     )
     async with bot:
         sender = Sender(
@@ -154,6 +153,12 @@ async def outreach_sender(settings: Settings, services: Services) -> AsyncIterat
             concurrency=SENDS_IN_FLIGHT,
             lease=timedelta(seconds=rates.outreach_lease_seconds),
         )
+
+
+def steady(rate: float) -> Bucket:
+    """A bucket for bulk sending with a third of a second of burst: a send that waited for its token and
+    then for the network may arrive together with later ones, and Telegram counts arrivals."""
+    return Bucket(rate_per_second=rate, capacity=max(1.0, rate / 3))
 
 
 def guard_policy(settings: Settings) -> GuardPolicy:

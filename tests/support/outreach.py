@@ -17,7 +17,8 @@ from telegram.request import HTTPXRequest
 from actions import campaigns
 from actions.outreach_guards import GuardPolicy, QuietHours
 from bot.telegram.outbound import TelegramOutreach
-from bot.telegram.sender import Bucket, Sender, TelegramLimits
+from bot.telegram.sender import Sender, TelegramLimits
+from carebot.commands.worker import steady
 from jobs.outreach import OutreachSender, utc_now
 from runtime.settings import DEFAULT_SHOP_CONFIG
 from runtime.shop_config import load_shop_rules, sync_shop_config
@@ -94,7 +95,7 @@ async def outreach_sender(
             bot,
             limiter=RateLimiter(redis),
             session_factory=session_factory,
-            limits=TelegramLimits(overall=Bucket(rate, rate), paid_overall=Bucket(1000, 1000)),
+            limits=TelegramLimits(overall=steady(rate), paid_overall=steady(1000)),
         )
         yield OutreachSender(
             session_factory=session_factory,
