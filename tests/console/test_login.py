@@ -7,10 +7,13 @@ from datetime import UTC, datetime
 import httpx
 from sqlalchemy import select
 
+from actions.conversation_log import log_turn
+from actions.handoff import request_handoff
 from actions.staff_passwords import set_password
 from storage.engine import SessionFactory
 from storage.models import AuditLog
 from tests.console.conftest import PASSWORD, csrf_of, log_in
+from tests.support.loyalty import make_customer
 
 
 async def test_log_in_see_the_role_and_log_out(console: httpx.AsyncClient, staff_accounts: dict[str, str]) -> None:
@@ -116,3 +119,16 @@ async def test_the_login_never_redirects_off_site(console: httpx.AsyncClient, st
         data={"name": "Lily", "password": PASSWORD, "csrf_token": csrf_of(form.text), "next": "//evil.example"},
     )
     assert response.headers["location"] == "/"
+
+
+async def test_customer_text_is_escaped_in_pages(
+    console: httpx.AsyncClient, staff_accounts: dict[str, str], session_factory: SessionFactory
+) -> None:
+    hostile = '<img src=x onerror="alert(1)">'
+    async with session_factory() as session, session.begin():
+        customer = await make_customer(session, name=hostile)
+        await request_handoff(session=session, customer_id=customer.id, reason=hostile, now=datetime.now(UTC))
+        await log_turn(session=session, customer_id=customer.id, direction="in", text=hostile, now=datetime.now(UTC))
+    await log_in(console, "Lily")
+    queue = (await console.get("/queue")).text
+    assert hostile not in queue and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in queue
