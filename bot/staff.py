@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from redis.exceptions import RedisError
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions import conversation_log, handoff, privacy
@@ -41,6 +42,10 @@ logger = logging.getLogger(__name__)
 REFUSED_PREFIX = "carebot:staff-refused:"
 REFUSAL_MEMORY_SECONDS = 24 * 3600
 QUEUE_BUTTONS = 20  # waiting chats listed by /queue (the console shows them all)
+# Who is on duty is a shift's state, not a CRM fact: a Redis sorted set of staff ids scored by when their
+# duty lapses (a shift at most), so someone who forgets `/duty off` is not mentioned forever.
+DUTY_KEY = "carebot:on-duty"
+DUTY_SECONDS = 12 * 3600
 
 
 class StaffDesk:
@@ -121,6 +126,47 @@ class StaffDesk:
             buttons.append((Button(label[:60], callbacks.encode("claim", entry.handoff.id)),))
         listing = Reply("\n".join(lines), tuple(buttons))
         return StaffRelayResult(customer_chat_id=None, staff_replies=(listing,))
+
+    async def set_duty(self, *, staff_user_id: int, on: bool, update_id: int) -> StaffRelayResult | None:
+        """`/duty on|off` in the staff group: on duty, a staff member is mentioned on every new escalation
+        (for up to 12 hours). None: a repeat of the update."""
+        async with self._services.session_factory() as session, session.begin():
+            if not await claim_update(session=session, update_id=update_id, now=self._services.clock()):
+                return None
+            member = await active_staff_by_telegram_id(session=session, telegram_user_id=staff_user_id)
+        if member is None:
+            return await self._refuse(staff_user_id)
+        now = self._services.clock().timestamp()
+        try:
+            if on:
+                await self._services.redis.zadd(DUTY_KEY, {str(member.id): now + DUTY_SECONDS})
+            else:
+                await self._services.redis.zrem(DUTY_KEY, str(member.id))
+        except RedisError as error:
+            logger.warning("duty roster unavailable (%s)", type(error).__name__)
+            return StaffRelayResult(customer_chat_id=None, staff_replies=(self.staff_text("staff.duty_failed"),))
+        key = "staff.duty_on" if on else "staff.duty_off"
+        return StaffRelayResult(customer_chat_id=None, staff_replies=(self.staff_text(key, name=member.name),))
+
+    async def on_duty(self) -> list[tuple[int, str]]:
+        """(Telegram user id, name) of the active staff on duty now; empty while Redis is down."""
+        now = self._services.clock().timestamp()
+        try:
+            await self._services.redis.zremrangebyscore(DUTY_KEY, "-inf", now)
+            members = await self._services.redis.zrangebyscore(DUTY_KEY, now, "+inf")
+            ids = [int(str(raw, "ascii") if isinstance(raw, bytes) else str(raw)) for raw in members]
+        except RedisError as error:
+            logger.warning("duty roster unavailable (%s)", type(error).__name__)
+            return []
+        if not ids:
+            return []
+        async with self._services.session_factory() as session:
+            staff = await session.scalars(
+                select(Staff)
+                .where(Staff.id.in_(ids), Staff.active.is_(True), Staff.telegram_user_id.is_not(None))
+                .order_by(Staff.name)
+            )
+            return [(member.telegram_user_id or 0, member.name) for member in staff]
 
     async def claim_from_group(self, *, handoff_id: int, staff_user_id: int) -> tuple[Reply, int | None]:
         """A claim button pressed in the staff group: the answer for the presser, and the handoff's topic where

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from telegram import ForumTopic
+from telegram import ForumTopic, MessageEntity, User
 
 from bot.conversation import StaffNotice, StaffRelayResult
 from bot.staff import StaffDesk
@@ -57,6 +57,36 @@ class StaffRelay:
                 continue
             for part in split_text(notice.text):
                 await self._sender.send_message(self._group, part, message_thread_id=thread_id)
+            if notice.kind == "handoff":
+                await self._mention_on_duty(thread_id)
+
+    async def _mention_on_duty(self, thread_id: int | None) -> None:
+        """Mention the staff on duty (a Telegram mention notifies them even without a username)."""
+        group = self._group
+        people = await self._desk.on_duty()
+        if group is None or not people:
+            return
+        text = self._desk.staff_text("staff.on_duty", names="").text
+        entities = []
+        for user_id, name in people:
+            separator = "" if text.endswith(("：", ": ")) else ", "
+            text += separator
+            offset = len(text.encode("utf-16-le")) // 2  # Telegram counts UTF-16 code units
+            text += name
+            entities.append(
+                MessageEntity(
+                    MessageEntity.TEXT_MENTION,
+                    offset,
+                    len(name.encode("utf-16-le")) // 2,
+                    user=User(user_id, name, is_bot=False),
+                )
+            )
+        await self._sender.call(
+            group,
+            lambda: self._sender.bot.send_message(
+                chat_id=group, text=text, message_thread_id=thread_id, entities=entities
+            ),
+        )
 
     async def _delete_erased_topics(self) -> None:
         """Delete the staff topics of erased customers; one that cannot be deleted is closed and kept for later."""

@@ -30,6 +30,7 @@ def register(application: BotApplication, *, staff_group_id: int | None) -> None
     if staff_group_id is not None:
         group = filters.Chat(chat_id=staff_group_id)
         application.add_handler(CommandHandler("queue", on_staff_queue, filters=group & filters.UpdateType.MESSAGE))
+        application.add_handler(CommandHandler("duty", on_staff_duty, filters=group & filters.UpdateType.MESSAGE))
         staff_topics = group & filters.IS_TOPIC_MESSAGE & filters.UpdateType.MESSAGE
         application.add_handler(MessageHandler(staff_topics, on_staff_message))
 
@@ -83,6 +84,20 @@ async def on_staff_queue(update: Update, context: BotContext) -> None:
         thread_id = message.message_thread_id if message.is_topic_message else None
         await send_outgoing(
             context.sender, message.chat_id, render_replies(listing.staff_replies), message_thread_id=thread_id
+        )
+
+
+async def on_staff_duty(update: Update, context: BotContext) -> None:
+    """`/duty on` or `/duty off` in the staff group: whether its sender is mentioned on new escalations."""
+    message = update.effective_message
+    if message is None or message.from_user is None or message.from_user.is_bot:
+        return
+    on = (context.args or ["on"])[0].lower() not in ("off", "0", "stop", "下班")
+    result = await context.staff_desk.set_duty(staff_user_id=message.from_user.id, on=on, update_id=update.update_id)
+    if result is not None:
+        thread_id = message.message_thread_id if message.is_topic_message else None
+        await send_outgoing(
+            context.sender, message.chat_id, render_replies(result.staff_replies), message_thread_id=thread_id
         )
 
 

@@ -248,6 +248,10 @@ TEXTS: dict[str, str] = {
     "staff.claim_button": "Claim #{handoff} {name}",
     "staff.claimed": "{name} took chat #{handoff}.",
     "staff.claim_taken": "Someone else has this chat, or it is closed.",
+    "staff.duty_on": "{name} is on duty: mentioned on every new escalation for the next 12 hours (/duty off to stop).",
+    "staff.duty_off": "{name} is off duty.",
+    "staff.duty_failed": "The duty roster is unavailable right now; try again in a minute.",
+    "staff.on_duty": "On duty: {names}",
     # Staff group (the shop's default language)
     "staff.no_open_chat": "No open chat in this topic.",
     "staff.relay_failed": "Sorry, that could not be relayed to the customer.",

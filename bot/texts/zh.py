@@ -229,6 +229,10 @@ TEXTS: dict[str, str] = {
     "staff.claim_button": "接待 #{handoff} {name}",
     "staff.claimed": "{name} 已接待会话 #{handoff}。",
     "staff.claim_taken": "该会话已由他人接待或已结束。",
+    "staff.duty_on": "{name} 已上班：接下来 12 小时内每个新的转人工都会提醒您（/duty off 下班）。",
+    "staff.duty_off": "{name} 已下班。",
+    "staff.duty_failed": "值班表暂时不可用，请稍后再试。",
+    "staff.on_duty": "值班客服：{names}",
     # 客服群（店铺默认语言）
     "staff.no_open_chat": "这个话题里没有进行中的会话。",
     "staff.relay_failed": "抱歉，这条消息没能转给客户。",
