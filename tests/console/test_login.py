@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
 import httpx
+from fastapi.routing import APIRoute
 from sqlalchemy import select
+from starlette.routing import BaseRoute
 
 from actions.conversation_log import log_turn
 from actions.handoff import request_handoff
 from actions.staff_passwords import set_password
+from console.app import create_app
+from runtime.settings import Settings
 from storage.engine import SessionFactory
 from storage.models import AuditLog
 from tests.console.conftest import PASSWORD, csrf_of, log_in
@@ -132,3 +137,33 @@ async def test_customer_text_is_escaped_in_pages(
     await log_in(console, "Lily")
     queue = (await console.get("/queue")).text
     assert hostile not in queue and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in queue
+
+
+async def test_every_form_post_needs_the_csrf_token(
+    console_settings: Settings, staff_accounts: dict[str, str], redis: object
+) -> None:
+    app = create_app(console_settings)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://console") as client,
+    ):
+        await log_in(client, "Ada")  # an admin: every page is allowed, so only the token is missing
+        posts = sorted(
+            route.path
+            for route in _all_routes(app.routes)
+            if isinstance(route, APIRoute) and "POST" in route.methods and route.path != "/api/orders"
+        )
+        assert len(posts) >= 12
+        for path in posts:
+            response = await client.post(path.replace("{", "").replace("}", "").replace("_id", "1"), data={"x": "1"})
+            assert response.status_code == 403, path
+
+
+def _all_routes(routes: Sequence[BaseRoute]) -> Iterator[BaseRoute]:
+    """Routes, including those of included routers (FastAPI keeps them per router)."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from _all_routes(included.routes)
+        else:
+            yield route
