@@ -35,7 +35,7 @@ class TelegramDesk:
         self._group = staff_group_id
 
     async def reply(self, *, handoff_id: int, staff_id: int, text: str) -> str:
-        """Send a staff reply; "sent", "blocked" (the customer blocked the bot), "failed" or "empty"."""
+        """Send a staff reply; "sent", "blocked" (the customer blocked the bot), "failed", "no_chat" or "empty"."""
         result, topic = await self._desk.reply_from_console(handoff_id=handoff_id, staff_id=staff_id, text=text)
         if not result.replies:
             return "empty"
@@ -64,7 +64,7 @@ class TelegramDesk:
             await self._sender.send_message(self._group, notice.text)
 
     async def _deliver(self, result: StaffRelayResult, topic: int | None) -> str:
-        outcome = "sent"
+        outcome = "sent" if result.customer_chat_id is not None else "no_chat"  # an erased customer has no chat
         if result.customer_chat_id is not None:
             sent = await send_outgoing(self._sender, result.customer_chat_id, render_replies(result.replies))
             if any(item.blocked for item in sent):
