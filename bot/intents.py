@@ -84,6 +84,7 @@ TOPIC_HANDLERS: dict[str, Handler] = {
     "points_earning": loyalty.points_earning,
     "referral": care.invite,
     "catalogue": shop.browse_catalogue,
+    "returns_policy": shop.returns_policy,
 }
 
 # The question a flow is waiting on, asked again after an aside (stopping promotions mid-complaint).

@@ -12,17 +12,18 @@ from typing import Literal
 
 from bot.patterns import fold
 
-Topic = Literal["bot_identity", "points_expiry", "points_earning", "referral", "catalogue"]
+Topic = Literal["bot_identity", "points_expiry", "points_earning", "referral", "catalogue", "returns_policy"]
 
 BOT_IDENTITY = re.compile(
     r"你是(?:不是)?(?:机器人|真人|人工|ai|人吗|人还是)|你是人吗|是机器人吗|是不是机器人|是真人吗|是不是真人|机器人吗|"
     r"are\s+you\s+(?:a\s+|an\s+)?(?:bot|robot|human|real|person|ai|machine|chatbot)|"
     r"am\s+i\s+(?:talking|chatting|speaking)\s+(?:to|with)\s+(?:a\s+)?(?:bot|robot|human|real person|person|machine)|"
-    r"is\s+this\s+(?:a\s+)?(?:bot|robot|human|real person|chatbot)|who\s+are\s+you|你是谁"
+    r"is\s+this\s+(?:a\s+)?(?:bot|robot|human|real person|chatbot)|who\s+(?:are|r)\s+(?:you|u)\b|"
+    r"what\s+are\s+you\b|你是谁"
 )
 POINTS_EXPIRY = re.compile(
     r"(?:积分|分).{0,8}(?:过期|到期|失效|有效期|清零|作废)|(?:过期|到期|失效|清零).{0,6}积分|积分有效期|"
-    r"points?\s.{0,30}(?:expire|expiry|expiration|valid|last)|(?:expire|expiry|expiration).{0,20}points?"
+    r"(?:points?|pts)\s.{0,30}(?:expire|expiry|expiration|valid|last)|(?:expire|expiry|expiration).{0,20}(?:points?|pts)"
 )
 POINTS_EARNING = re.compile(
     r"(?:怎么|如何|怎样|咋|哪些方式|什么方式|怎么样才能|怎么才能).{0,6}(?:赚|攒|获得|得到|拿|积累|累积|挣|获取|多得|增加).{0,4}积分|"
@@ -41,12 +42,18 @@ CATALOGUE = re.compile(
     r"what\s+(?:products|things|items)\s+(?:do\s+you|are\s+there)|(?:show|see|browse)\s+(?:me\s+)?(?:the\s+|your\s+)?"
     r"(?:catalogue|catalog|products|range|shop)|product\s+(?:list|catalogue|catalog|range|categories)"
 )
+RETURNS_POLICY = re.compile(
+    r"(?:退货|退换货?|退款|保修|售后|换货)(?:的)?(?:政策|规则|规定|期限|条件|怎么算|多久|多长时间)|"
+    r"(?:return|refund|exchange|warranty)\s+(?:policy|policies|rules|period|terms)|"
+    r"how\s+long\s+(?:is\s+the\s+|do\s+i\s+have\s+(?:to|for)\s+(?:a\s+)?)?(?:warranty|return|returns|refund)"
+)
 TOPICS: tuple[tuple[Topic, re.Pattern[str]], ...] = (
     ("bot_identity", BOT_IDENTITY),
     ("points_expiry", POINTS_EXPIRY),
     ("points_earning", POINTS_EARNING),
     ("referral", REFERRAL),
     ("catalogue", CATALOGUE),
+    ("returns_policy", RETURNS_POLICY),
 )
 MAX_TOPIC_TEXT = 60  # longer messages say more than one of these questions: the NLU reads them
 

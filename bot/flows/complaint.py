@@ -42,22 +42,41 @@ TYPED_CATEGORIES = (
     ("service", re.compile(r"服务|态度|客服|service|rude|staff", re.IGNORECASE)),
     ("other", re.compile(r"^(?:其他|其它|别的|other|something else)$", re.IGNORECASE)),
 )
-SHORT_CATEGORY = 8
+SHORT_CATEGORY = 14  # letters and characters, spaces not counted: "wrong item", "质量问题"
 ORDER_WORDS = re.compile(r"我的|订单号?|单号|是|my|the|order|number|no\.?|is|it'?s|[\s\W_]+", re.IGNORECASE)
-SUBSTANTIAL = 6  # characters left once the trigger words, punctuation and the order number are gone
+
+
+# Words that ask for something without saying what went wrong ("i wnat to complain", "我想投诉一下").
+FILLER_WORDS = re.compile(
+    r"\b(?:i|i'?d|i'?m|want|wnat|wanna|would|like|to|a|an|the|make|file|please|pls|need|can|could|my|about|"
+    r"with|your|you|hi|hello|hey|so|just|some|really|order|service)\b|我要|我想|想要|我|要|想|你们|一下|请问|您好|你好",
+    re.IGNORECASE,
+)
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+LATIN_WORD = re.compile(r"[a-z0-9']+", re.IGNORECASE)
+SUBSTANTIAL_CJK = 3  # "耳机坏了" says what went wrong; "投诉" does not
+SUBSTANTIAL_WORDS = 3  # "the zip broke" does; "i wnat to complain" does not
+
+
+def _says_enough(text: str) -> bool:
+    """Whether the message describes the problem, beyond asking to complain."""
+    rest = _substance(text)
+    return len(CJK.findall(rest)) >= SUBSTANTIAL_CJK or len(LATIN_WORD.findall(rest)) >= SUBSTANTIAL_WORDS
 
 
 def _substance(text: str) -> str:
     """What the message says about the problem itself, without the words asking to complain."""
     without_order = ORDER_ID.sub("", text)
-    return TRIGGER.sub("", without_order)
+    return " ".join(TRIGGER.sub(" ", FILLER_WORDS.sub(" ", TRIGGER.sub(" ", without_order))).split())
 
 
 async def start(turn: Turn) -> list[Reply]:
     """Category first; a first message that already describes the problem is kept as its description."""
     said = turn.incoming.text
     order_ref = (turn.nlu.entity("order_id") if turn.nlu else None) or find_order_id(said)
-    described = said[:MAX_DESCRIPTION] if len(_substance(said)) >= SUBSTANTIAL else None
+    described = said[:MAX_DESCRIPTION] if _says_enough(said) else None
     turn.start_flow("complaint", step="category", order_ref=order_ref, key=secrets.token_hex(8), description=described)
     return [_category_question(turn)]
 
@@ -118,6 +137,9 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
     if step == "category":
         typed = _typed_category(text)
         if typed is not None:
+            pattern = dict(TYPED_CATEGORIES)[typed]
+            if not flow.get("description") and _says_enough(pattern.sub(" ", fold(text))):
+                flow["description"] = text[:MAX_DESCRIPTION]  # "快递太慢了": the category and the problem
             return await on_button(turn, Callback(area="complaint", parts=("cat", typed)))
         if flow.get("description") and (is_already_said(text) or is_no_answer(text)):
             flow["category"] = "other"
@@ -142,7 +164,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
 
 def _typed_category(text: str) -> str | None:
     bare = _substance(fold(text))
-    if len(bare) > SHORT_CATEGORY:
+    if len(bare.replace(" ", "")) > SHORT_CATEGORY:
         return None
     return next((category for category, pattern in TYPED_CATEGORIES if pattern.search(bare)), None)
 
@@ -158,7 +180,7 @@ async def _description_given(turn: Turn, text: str) -> list[Reply]:
         if flow.get("description"):
             return await _after_description(turn)
         return ask_again(turn, "complaint.describe_once_more")
-    if is_no_answer(text):
+    if is_no_answer(text) or not _substance(text).strip():  # "我想投诉一下" says nothing yet
         return ask_again(turn, "complaint.ask_description")
     flow["description"] = text[:MAX_DESCRIPTION]
     if found:

@@ -14,7 +14,7 @@ from actions import orders, products, tickets
 from bot import callbacks
 from bot.callbacks import Callback
 from bot.conversation import Button, Reply
-from bot.flows.yesno import yes_or_no
+from bot.flows.yesno import is_acknowledgement, yes_or_no
 from bot.patterns import find_order_id
 from bot.replies import stale_button
 from bot.slots import ask_again, is_no_answer
@@ -25,6 +25,7 @@ RETURN_DAYS = 7
 OFFERED_ORDERS = 3
 MAX_ITEM = 200
 MAX_REASON = 500
+FILLER = frozenset({"hmm", "hm", "um", "uh", "er", "what", "?", "？", "啊", "呃", "额", "哦", "诶"})
 
 
 async def start(turn: Turn) -> list[Reply]:
@@ -143,12 +144,12 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
             return await _order_chosen(turn, None, None)
         return ask_again(turn, "return.order_not_found", buttons=_order_buttons(turn))
     if step == "item":
-        if is_no_answer(text):
+        if is_no_answer(text) or is_acknowledgement(text) or _is_filler(text):
             return ask_again(turn, "return.ask_item")
         flow["item"] = text[:MAX_ITEM]
         return _next_question(turn)
     if step == "reason":
-        if is_no_answer(text):
+        if is_no_answer(text) or is_acknowledgement(text) or _is_filler(text):
             return ask_again(turn, "return.ask_reason", buttons=_reason_buttons(turn))
         flow["reason"] = text[:MAX_REASON]
         return _ask_confirmation(turn)
@@ -161,6 +162,12 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
             return [turn.reply("flow.cancelled")]
         return ask_again(turn, "return.confirm_again", buttons=_confirm_buttons(turn))
     return stale_button(turn)
+
+
+def _is_filler(text: str) -> bool:
+    """ "hmm", "?": not a reason anyone would write down."""
+    stripped = text.strip().lower().rstrip("?？!！.。")
+    return stripped in FILLER or not stripped
 
 
 def _confirm_buttons(turn: Turn) -> list[list[Button]]:

@@ -143,6 +143,11 @@ async def order_status(turn: Turn) -> list[Reply]:
     return [Reply(turn.t("order.recent") + "\n" + "\n".join(_order_line(turn, order) for order in recent))]
 
 
+async def returns_policy(turn: Turn) -> list[Reply]:
+    """ "What's your refund policy?": the policy, and a button for those who want to start a return."""
+    return [turn.reply("policy.summary", buttons=[[turn.button("intent.return_refund", "menu", "return_refund")]])]
+
+
 async def start_return(turn: Turn, callback: Callback) -> list[Reply]:
     """The "start a return" button: a return ticket staff will follow up (idempotent per customer and day)."""
     if callback.part(0) != "start":

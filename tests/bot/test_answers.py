@@ -37,6 +37,11 @@ from tests.support.fake_nlu import ScriptedNlu
         ("有什么产品", "catalogue"),
         ("你们都卖些什么？", "catalogue"),
         ("show me your products", "catalogue"),
+        ("who r u", "bot_identity"),
+        ("can u tell me when my pts expire", "points_expiry"),
+        ("whats ur refund policy", "returns_policy"),
+        ("保修多久", "returns_policy"),
+        ("退货的规则是什么", "returns_policy"),
     ],
 )
 def test_topics(text: str, expected: str) -> None:
@@ -144,3 +149,9 @@ async def test_own_tier_in_english_reads_well(chat: Chat, nlu: ScriptedNlu, shop
     async with shop() as session:
         customer = await session.scalar(select(Customer).where(Customer.telegram_user_id == 42))
     assert customer is not None and customer.tier_code == "basic"
+
+
+async def test_a_policy_question_is_answered_not_a_return_started(chat: Chat) -> None:
+    outcome = await chat.say("whats ur refund policy")
+    assert "7 days of delivery" in text_of(outcome)
+    assert [b.data for b in chat.buttons] == ["v1:menu:return_refund"]  # a return only when they want one

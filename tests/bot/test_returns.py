@@ -101,3 +101,12 @@ async def test_a_person_from_inside_the_returns_flow(chat: Chat, nlu: ScriptedNl
     async with shop() as session:
         assert len((await session.scalars(select(Handoff))).all()) == 1
     assert await _tickets(shop) == []
+
+
+async def test_a_filler_is_not_a_reason(chat: Chat, nlu: ScriptedNlu, shop: SessionFactory) -> None:
+    nlu.say("I want to return something", "return_refund")
+    await chat.say("I want to return something")
+    await chat.say("I don't have it")
+    await chat.say("the hoodie")
+    again = await chat.say("hmm")
+    assert "reason" in text_of(again) and "Please check" not in text_of(again)

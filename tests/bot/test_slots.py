@@ -257,3 +257,41 @@ async def test_a_question_at_the_order_step_is_answered_and_the_question_stays(
     await chat.say("确认")
     [ticket] = await _tickets(shop)
     assert ticket.description == "保温杯盖子漏水"
+
+
+async def test_asking_to_complain_is_not_the_description(chat: Chat, nlu: ScriptedNlu, shop: SessionFactory) -> None:
+    nlu.say("i wnat to complain", "complaint")
+    await chat.say("i wnat to complain")
+    asked = await chat.press("v1:complaint:cat:quality")
+    assert "describe" in text_of(asked)
+    again = await chat.say("I want to complain please")  # still nothing about the problem: asked again
+    assert "describe" in text_of(again)
+    await chat.say("the earbuds right side is dead")
+    await chat.say("skip")
+    await chat.say("yes")
+    [ticket] = await _tickets(shop)
+    assert ticket.description == "the earbuds right side is dead"
+
+
+async def test_a_short_problem_in_the_first_message_is_the_description(
+    chat: Chat, nlu: ScriptedNlu, shop: SessionFactory
+) -> None:
+    nlu.say("我要投诉，耳机坏了", "complaint")
+    await chat.say("我要投诉，耳机坏了")
+    asked = await chat.press("v1:complaint:cat:quality")
+    assert "订单号" in text_of(asked) and "请详细描述" not in text_of(asked)
+
+
+async def test_a_typed_category_that_also_says_the_problem(chat: Chat, nlu: ScriptedNlu, shop: SessionFactory) -> None:
+    nlu.say("我要投诉", "complaint")
+    await chat.say("我要投诉")
+    asked = await chat.say("快递太慢了")
+    assert "订单号" in text_of(asked)  # category delivery, and that was the description
+    await chat.say("没有")
+    await chat.say("确认")
+    [ticket] = await _tickets(shop)
+    assert (ticket.category, ticket.description) == ("delivery", "快递太慢了")
+    nlu.say("I want to complain", "complaint")
+    await chat.say("I want to complain")
+    only_category = await chat.say("wrong item")
+    assert "describe" in text_of(only_category)
