@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, bindparam, exists, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.campaigns import reachable, statistics
@@ -31,9 +31,11 @@ SOURCE_PREFIX = "reengagement:"
 BATCH_SIZE = 500
 EXPIRING_WITHIN_DAYS = 30  # points "about to expire" in the message
 STALE_AFTER = timedelta(days=2)  # a message about today's balance is not sent days late (worker downtime)
-# Rows that count as contact for the cooldown: sent or possibly sent, still to go, or held out on purpose
-# (a hold-out must not be picked up by tomorrow's run, or the comparison is lost).
-CONTACT_STATUSES = ("pending", "claimed", "sending", "sent", "unknown", "holdout")
+# Rows that are no contact for the cooldown: they never reached the customer. Every other row is: sent or
+# possibly sent, still to go, or held out on purpose (a hold-out must not be picked up by tomorrow's run, or
+# the comparison is lost). Written as NOT IN so that the ledger's status index is no candidate for the lookup
+# by customer (with the ledger's statistics stale during a run, the planner would scan it for every page).
+NO_CONTACT_STATUSES = ("failed", "blocked", "skipped")
 POINTS_BUTTON = {"zh": "看看我的积分", "en": "See my points"}
 MONTHS = (
     "January",
@@ -205,7 +207,7 @@ def _contacted_since(since: datetime) -> ColumnElement[bool]:
 def _contact(since: datetime) -> list[ColumnElement[bool]]:
     return [
         Delivery.kind == "marketing",
-        Delivery.status.in_(CONTACT_STATUSES),
+        Delivery.status.not_in(NO_CONTACT_STATUSES),
         or_(Delivery.sent_at >= since, Delivery.created_at >= since),
     ]
 
@@ -213,14 +215,21 @@ def _contact(since: datetime) -> list[ColumnElement[bool]]:
 async def _last_orders(session: AsyncSession, *, ids: Sequence[int], since: datetime) -> dict[int, datetime]:
     query = (
         select(Order.customer_id, func.max(Order.ordered_at))
-        .where(Order.customer_id.in_(ids), Order.ordered_at >= since)
+        .where(among(Order.customer_id, ids), Order.ordered_at >= since)
         .group_by(Order.customer_id)
     )
     return {customer_id: last for customer_id, last in await session.execute(query)}
 
 
+def among(column: SQLColumnExpression[int], ids: Sequence[int]) -> ColumnElement[bool]:
+    """`column IN (ids)` with the ids written into the statement: a page's 500 parameters otherwise make the
+    same statement every page, and PostgreSQL's cached generic plan then compares each ledger row with the
+    whole list (0.6 s a page at 20,000 rows, against 30 ms with the list as a constant)."""
+    return column.in_(bindparam(None, list(ids), expanding=True, literal_execute=True))
+
+
 async def _contacted(session: AsyncSession, *, ids: Sequence[int], since: datetime) -> set[int]:
-    query = select(Delivery.customer_id).where(Delivery.customer_id.in_(ids), *_contact(since)).distinct()
+    query = select(Delivery.customer_id).where(among(Delivery.customer_id, ids), *_contact(since)).distinct()
     return set(await session.scalars(query))
 
 

@@ -26,6 +26,7 @@ from actions.deliveries import Planned, enqueue
 from actions.reengagement import (
     MONTHS,
     POINTS_BUTTON,
+    among,
     customer_zone,
     day_text,
     points_facts,
@@ -97,7 +98,7 @@ async def plan_expiry_batch(
     zones = {customer_id: customer_zone(customer, zone) for customer_id, customer in customers.items()}
     batches = await _soonest_batches(session, zones=zones, now=now, within_days=within_days)
     sent_before = select(Delivery.customer_id, Delivery.source).where(
-        Delivery.customer_id.in_(ids), Delivery.source.in_({batch.source for batch in batches.values()})
+        among(Delivery.customer_id, ids), Delivery.source.in_({batch.source for batch in batches.values()})
     )
     reminded = {(customer_id, source) for customer_id, source in await session.execute(sent_before)}
     due = {cid: batch for cid, batch in batches.items() if (cid, batch.source) not in reminded}
