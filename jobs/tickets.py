@@ -4,8 +4,8 @@ one; a failed announcement is not repeated) and highlighted in the console.
 
 `ticket_jobs` is what the worker schedules (every five minutes): it needs the session factory, the service
 levels (`runtime.services.service_levels`) and a way to post, the Telegram desk's `announce_overdue`
-(`bot/telegram/console_desk.py` `open_telegram_desk`). `carebot worker` does not schedule it yet: it is to
-be wired in with the broadcasts, which need the worker to own a Bot too.
+(`bot/telegram/console_desk.py` `open_telegram_desk`); `carebot worker` schedules it when it has a bot token
+and a staff group.
 """
 
 from __future__ import annotations
