@@ -2,9 +2,9 @@
 reward within reach, a button back into the chat). A hold-out share is selected but never messaged, so the
 report can show the uplift (return rate of those messaged against the hold-out).
 
-One run a day, source `reengagement:<date>`: a rerun adds nothing. The audience is chosen in SQL and read as
-ids a page at a time; texts are rendered for one page of customers at once, so a million customers never sit
-in Python together.
+One run a day, source `reengagement:<date>`: a rerun adds nothing. Customers are read a page of ids at a time
+(selected in SQL, their recent orders and contacts looked up per page), and texts are rendered for one page at
+once, so a million customers never sit in Python together.
 """
 
 from __future__ import annotations
@@ -37,20 +37,9 @@ STALE_AFTER = timedelta(days=2)  # a message about today's balance is not sent d
 # by customer (with the ledger's statistics stale during a run, the planner would scan it for every page).
 NO_CONTACT_STATUSES = ("failed", "blocked", "skipped")
 POINTS_BUTTON = {"zh": "看看我的积分", "en": "See my points"}
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)  # fmt: skip  (not the locale's names: the worker's locale is not the customer's)
+# Month names written out in English: the worker's locale is not the customer's.
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")  # fmt: skip
 
 
 class BadReengagement(DomainError):
