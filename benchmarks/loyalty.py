@@ -20,7 +20,7 @@ import platform
 import random
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 import psycopg
@@ -92,8 +92,10 @@ def libpq(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def build(*, server: str, database: str, customers: int, per_customer: int) -> float:
-    """Drop and rebuild the benchmark database; returns seconds taken."""
+def build(
+    *, server: str, database: str, customers: int, per_customer: int, statements: Sequence[str] = BUILD_SQL
+) -> float:
+    """Drop and rebuild the benchmark database (with `statements`, all tables by default); returns seconds."""
     started = time.perf_counter()
     with psycopg.connect(libpq(server), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
@@ -105,7 +107,7 @@ def build(*, server: str, database: str, customers: int, per_customer: int) -> f
         connection.execute("SET synchronous_commit = off")
         connection.execute("SET maintenance_work_mem = '512MB'")
         connection.execute("SET session_replication_role = replica")  # skip FK triggers while bulk loading
-        for statement in BUILD_SQL:
+        for statement in statements:
             step = time.perf_counter()
             connection.execute(statement.replace(" % ", " %% "), parameters)  # modulo, not a placeholder
             print(f"  {time.perf_counter() - step:7.1f} s  {' '.join(statement.split()[:3])}", flush=True)
