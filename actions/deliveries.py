@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -395,17 +395,17 @@ async def resend_unknown(session: AsyncSession, *, source: str, now: datetime) -
     return int(result.rowcount or 0)
 
 
-async def record_button_press(session: AsyncSession, *, delivery_id: int, customer_id: int, now: datetime) -> bool:
-    """Count the first press of a delivery's button (only by the customer it was sent to)."""
-    result: Any = await session.execute(
-        update(Delivery)
-        .where(
-            and_(
-                Delivery.id == delivery_id,
-                Delivery.customer_id == customer_id,
-                Delivery.button_pressed_at.is_(None),
-            )
-        )
-        .values(button_pressed_at=now)
+async def record_button_press(
+    session: AsyncSession, *, delivery_id: int, customer_id: int, now: datetime
+) -> str | None:
+    """Count the first press of a delivery's button, only by the customer it was sent to; the delivery's
+    source (what the message was about), or None for a forged or foreign id."""
+    delivery = await session.scalar(
+        select(Delivery).where(Delivery.id == delivery_id, Delivery.customer_id == customer_id)
     )
-    return bool(result.rowcount)
+    if delivery is None:
+        return None
+    if delivery.button_pressed_at is None:
+        delivery.button_pressed_at = now
+        await session.flush()
+    return delivery.source

@@ -5,6 +5,7 @@ from __future__ import annotations
 from actions.deliveries import record_button_press
 from bot.callbacks import Callback
 from bot.conversation import Reply
+from bot.handlers import loyalty
 from bot.replies import main_menu
 from bot.turn import Turn
 
@@ -88,10 +89,16 @@ def odd_input(turn: Turn, kind: str) -> list[Reply]:
 
 async def campaign_button(turn: Turn, callback: Callback) -> list[Reply]:
     """The button of a campaign or care message that leads back into the chat: counted (first press by the
-    customer it was sent to; a forged or foreign id counts nothing), then the menu."""
+    customer it was sent to; a forged or foreign id counts nothing), then what the message was about: the
+    points for a re-engagement or expiry reminder, the membership for a new tier, else the menu."""
     delivery_id = callback.part(0) or ""
+    source = None
     if delivery_id.isdigit():
-        await record_button_press(
+        source = await record_button_press(
             turn.session, delivery_id=int(delivery_id), customer_id=turn.customer.id, now=turn.now
         )
+    if source and source.startswith(("reengagement:", "expiry:")):
+        return await loyalty.check_points(turn)
+    if source and source.startswith("tier_upgrade:"):
+        return await loyalty.membership_info(turn)
     return main_menu(turn, "greet.hello")

@@ -12,10 +12,11 @@ from redis.asyncio import Redis
 from sqlalchemy import select, update
 
 from actions import campaigns
+from actions.deliveries import Planned, enqueue
 from actions.outreach_guards import QuietHours
 from storage.engine import SessionFactory
 from storage.models import Customer, Delivery
-from tests.bot.telegram.harness import button_data
+from tests.bot.telegram.harness import button_data, texts
 from tests.support.fake_bot_api import FakeBotApi, FloodLimits
 from tests.support.outreach import add_customers, campaign_status, empty_shop, outreach_sender, start_campaign
 
@@ -211,13 +212,24 @@ async def test_a_campaign_button_leads_back_into_the_chat_and_counts_each_custom
     [message] = fake_bot_api.sent_messages(chat)
     [data] = button_data(message)
 
+    async with session_factory() as session, session.begin():  # a re-engagement message with its button
+        customer_id = await session.scalar(select(Customer.id).where(Customer.telegram_chat_id == chat))
+        assert customer_id is not None
+        reminder = Planned(customer_id, "好久不见", datetime.now(UTC), button_label="看看我的积分")
+        await enqueue(session, source="reengagement:2026-12-02", kind="marketing", planned=[reminder])
+    async with outreach_sender(fake_bot_api, session_factory, redis) as sender:
+        await sender.send_due()
+    [care_data] = button_data(fake_bot_api.sent_messages(chat)[-1])
+
     async with start_bot(stopped_nlu_url) as bot:
         conversation = bot.customer(chat, "zh")
         first = await conversation.press(data)
         await conversation.press(data)
         forged = await conversation.send(fake_bot_api.callback(chat, "v1:campaign:999999", message_id=1))
+        points = await conversation.press(care_data)
 
     assert first and forged, "every press gets an answer (the menu)"
+    assert "积分" in texts(points) and texts(points) != texts(first), "a re-engagement button shows the points"
     async with session_factory() as session, session.begin():
         figures = await campaigns.statistics(session, source=f"campaign:{campaign.id}", started_at=None)
     assert figures["button_presses"] == 1
