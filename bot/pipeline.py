@@ -51,6 +51,13 @@ MEDIA_KINDS = ("photo", "voice", "document", "location", "sticker", "other")
 MAX_UNSURE_TEXT = 500
 PRIVACY_COMMANDS = ("mydata", "deleteme")
 ASIDE_COMMANDS = ("stop",)
+# Requests that start a flow of their own, and that flow's name: asked inside another flow, they replace it.
+FLOW_INTENTS = {
+    "complaint": "complaint",
+    "redeem_points": "redeem",
+    "update_profile": "profile",
+    "return_refund": "return",
+}
 # Questions answered inside a flow without leaving it (none of them starts a flow of its own).
 ASIDE_INTENTS = frozenset(
     {"check_points", "points_history", "membership_info", "product_question", "order_status", "faq", "greet", "thanks"}
@@ -258,7 +265,9 @@ class Pipeline:
                 if consumed is not None and turn.flow is not None and _misses(turn.flow) > misses:
                     # Not an answer to the question: maybe a question of its own ("积分还有多少" at the order step).
                     aside = await self._aside(turn)
-                    if aside is not None:
+                    if aside is not None and (turn.handler or "").startswith("flow.switch."):
+                        return aside  # another request with a flow of its own: that one now
+                    if aside is not None and turn.flow is not None:
                         turn.flow["misses"] = misses  # a question answered is not a miss
                         return aside + self._reprompt(turn)
                 if consumed is not None:
@@ -271,7 +280,18 @@ class Pipeline:
         """A simple question asked in the middle of a flow, answered when the model is sure of it; the flow
         then asks its own question again. Requests that would start another flow are not asides."""
         result = await self._services.nlu.parse(simplified(turn.incoming.text))
-        if not result.confident or result.from_fallback_router or result.intent not in ASIDE_INTENTS:
+        if not result.confident or result.from_fallback_router:
+            return None
+        flow = turn.flow or {}
+        if result.intent in FLOW_INTENTS and FLOW_INTENTS[result.intent] != flow.get("name"):
+            # "I want to change my birthday" while a complaint waits: the customer moved on. Said plainly,
+            # nothing half-done is submitted, and the new request is taken up.
+            left = turn.t(f"flow.name.{flow.get('name')}")
+            turn.end_flow()
+            turn.nlu = result
+            turn.handler = f"flow.switch.{result.intent}"
+            return [turn.reply("flow.set_aside", flow=left), *await INTENT_HANDLERS[result.intent](turn)]
+        if result.intent not in ASIDE_INTENTS:
             return None
         turn.nlu = result
         turn.handler = f"flow.aside.{result.intent}"

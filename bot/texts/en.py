@@ -58,6 +58,12 @@ TEXTS: dict[str, str] = {
     "flow.cancel_button": "Cancel",
     "flow.cancelled": "Cancelled. What else can I do for you?",
     "flow.stuck": "Sorry, I'm not getting it. Tap a button below, or I can get a person for you, or cancel:",
+    "flow.set_aside": "All right, I've left your {flow} (nothing was submitted).",
+    "flow.name.complaint": "complaint",
+    "flow.name.redeem": "redemption",
+    "flow.name.profile": "profile change",
+    "flow.name.return": "return request",
+    "flow.name.feedback": "feedback",
     "flow.abuse": "I can tell you're upset, and I'm sorry. Shall I get a person for you? "
     "Or carry on where we were, or cancel.",
     # Points

@@ -52,6 +52,12 @@ TEXTS: dict[str, str] = {
     "flow.cancel_button": "取消",
     "flow.cancelled": "已取消。还有什么可以帮您？",
     "flow.stuck": "抱歉，我好像没理解您的意思。您可以点下面的按钮，或者让我帮您转人工客服，也可以取消：",
+    "flow.set_aside": "好的，刚才的{flow}先放下了（没有提交）。",
+    "flow.name.complaint": "投诉",
+    "flow.name.redeem": "兑换",
+    "flow.name.profile": "资料修改",
+    "flow.name.return": "退换货申请",
+    "flow.name.feedback": "反馈",
     "flow.abuse": "看得出您现在很不满意，非常抱歉。需要我帮您转人工客服吗？也可以接着刚才的步骤，或者取消。",
     # 积分
     "points.balance": "您当前的积分余额是 {balance} 分。",

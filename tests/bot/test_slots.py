@@ -295,3 +295,16 @@ async def test_a_typed_category_that_also_says_the_problem(chat: Chat, nlu: Scri
     await chat.say("I want to complain")
     only_category = await chat.say("wrong item")
     assert "describe" in text_of(only_category)
+
+
+async def test_a_new_request_at_the_confirmation_is_taken_up(
+    chat: Chat, nlu: ScriptedNlu, shop: SessionFactory
+) -> None:
+    await _at_order_step(chat, nlu)
+    await chat.say("没有")  # at the confirmation now
+    nlu.say("我想改生日", "update_profile")
+    switched = await chat.say("我想改生日")
+    assert "刚才的投诉先放下了" in text_of(switched) and "生日" in text_of(switched)
+    await chat.say("1990年3月5日")
+    assert (await customer_of(shop, 42)).birthday == date(1990, 3, 5)
+    assert await _tickets(shop) == []  # nothing half-done was submitted

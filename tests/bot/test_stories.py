@@ -253,6 +253,8 @@ async def _check_effects(shop: SessionFactory, story: Story, customer_id: int) -
         assert got == value, f"{where}: customer {key} is {got!r}"
 
 
+# The first story also waits for the session's Rasa server to load its model (slow on a busy machine).
+@pytest.mark.timeout(360)
 @pytest.mark.parametrize("story", STORIES, ids=[f"{s.file}:{s.name}" for s in STORIES])
 async def test_story(story: Story, story_services: Services, shop: SessionFactory) -> None:
     user_id = 600_000 + STORIES.index(story)
