@@ -12,13 +12,13 @@ runs. Birthdays: the bonus points (once a year) and a wish mentioning them (sour
 from __future__ import annotations
 
 import calendar
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, extract, or_, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, bindparam, delete, extract, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +33,7 @@ from actions.points import grant_birthday_bonus
 from actions.rules import LoyaltyRules
 from storage.models import LANGUAGES, Customer, Delivery, LedgerEntry, Occasion, Tier, localized
 
+T = TypeVar("T")
 MAX_TEXT = 2000  # characters of a greeting template (Telegram allows 4096 after the name is filled in)
 BATCH = 1000  # customers read and ledger rows written per statement
 MAX_SYNC_YEARS = 30
@@ -237,52 +238,128 @@ async def plan_greetings(
 ) -> dict[str, int]:
     """Put the greetings of every active occasion that is today or tomorrow in a customer's zone into the
     ledger: one row per reachable customer of its audience, in their language, due at the occasion's hour
-    there and stale `late_window` later. Returns the new rows per source (rows already there are kept)."""
+    there and stale `late_window` later. Returns the new rows per source (rows already there are kept).
+
+    All in this session (the caller commits); `jobs.greetings` commits page by page instead."""
+    planned: dict[str, int] = {}
+    for occasion in await due_occasions(session, now=now):
+        source = occasion_source(occasion.code, occasion.year)
+        planned[source], after = 0, 0
+        while True:
+            page = await plan_greetings_page(
+                session, occasion_id=occasion.id, now=now, shop_zone=shop_zone, late_window=late_window,
+                after_id=after,
+            )  # fmt: skip
+            planned[source] += page.planned
+            if page.last_id is None:
+                break
+            after = page.last_id
+    return planned
+
+
+@dataclass(frozen=True)
+class GreetingPage:
+    source: str
+    planned: int  # new ledger rows
+    last_id: int | None  # the last customer id read; None: the audience is done
+
+
+async def due_occasions(session: AsyncSession, *, now: datetime) -> list[Occasion]:
+    """Active occasions that may be today or tomorrow in some time zone."""
     today = now.astimezone(UTC).date()
     # Every zone's date is within a day of UTC's, so "today or tomorrow somewhere" is one of these days.
-    occasions = (
-        await session.scalars(
-            select(Occasion)
-            .where(
-                Occasion.active.is_(True),
-                Occasion.on_date >= today - timedelta(days=1),
-                Occasion.on_date <= today + timedelta(days=2),
-            )
-            .order_by(Occasion.on_date, Occasion.code)
+    query = (
+        select(Occasion)
+        .where(
+            Occasion.active.is_(True),
+            Occasion.on_date >= today - timedelta(days=1),
+            Occasion.on_date <= today + timedelta(days=2),
         )
-    ).all()
-    if not occasions:
-        return {}
+        .order_by(Occasion.on_date, Occasion.code)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def plan_greetings_page(
+    session: AsyncSession,
+    *,
+    occasion_id: int,
+    now: datetime,
+    shop_zone: ZoneInfo,
+    late_window: timedelta,
+    after_id: int = 0,
+    limit: int = BATCH,
+) -> GreetingPage:
+    """Plan one occasion's greetings for the next `limit` reachable customers of its audience with ids above
+    `after_id` (see `plan_greetings`)."""
+    occasion = await session.get(Occasion, occasion_id)
+    if occasion is None:
+        raise UnknownOccasion(f"no occasion with id {occasion_id}")
+    source = occasion_source(occasion.code, occasion.year)
+    if not occasion.active:
+        return GreetingPage(source, 0, None)
+    rows = (await session.execute(_audience_page(occasion.audience_language, after_id=after_id, limit=limit))).all()
+    if not rows:
+        return GreetingPage(source, 0, None)
+    # Looked up for the page's ids, not anti-joined: the ledger grows during a run while its statistics
+    # stay stale, and the planner would then compare every customer with every row.
+    done = set(
+        await session.scalars(
+            select(Delivery.customer_id).where(
+                Delivery.source == source, _among(Delivery.customer_id, [row.id for row in rows])
+            )
+        )
+    )
     tier_names = await _tier_names(session)
     zones = _ZoneCache(shop_zone)
-    planned: dict[str, int] = {}
-    for occasion in occasions:
-        source = occasion_source(occasion.code, occasion.year)
-        # Per time zone name: when the greeting is due there and when it goes stale (None: not planned now).
-        timing: dict[str | None, tuple[datetime, datetime] | None] = {}
-        planned[source] = 0
-        async for batch in _audience_batches(session, audience=occasion.audience_language, source=source):
-            rows: list[Planned] = []
-            for customer in batch:
-                if customer.timezone not in timing:
-                    timing[customer.timezone] = _greeting_time(
-                        occasion, zone=zones.of(customer.timezone), now=now, late_window=late_window
-                    )
-                due = timing[customer.timezone]
-                language = customer.language or "zh"
-                template = localized(occasion.text_zh, occasion.text_en, language)
-                if due is None or not template.strip():
-                    continue
-                text = fill(
-                    template,
-                    language=language,
-                    name=customer.name,
-                    points=customer.points_balance,
-                    tier_name=tier_names.get((customer.tier_code, language), customer.tier_code),
-                )
-                rows.append(Planned(customer.id, text, due[0], expires_at=due[1]))
-            planned[source] += await enqueue(session, source=source, kind="marketing", planned=rows)
-    return planned
+    timing: dict[str | None, tuple[datetime, datetime] | None] = {}  # per zone name: (due, stale after)
+    planned: list[Planned] = []
+    for customer in rows:
+        if customer.id in done:
+            continue
+        if customer.timezone not in timing:
+            zone = zones.of(customer.timezone)
+            timing[customer.timezone] = _greeting_time(occasion, zone=zone, now=now, late_window=late_window)
+        due = timing[customer.timezone]
+        language = customer.language or "zh"
+        template = localized(occasion.text_zh, occasion.text_en, language)
+        if due is None or not template.strip():
+            continue
+        text = fill(
+            template,
+            language=language,
+            name=customer.name,
+            points=customer.points_balance,
+            tier_name=tier_names.get((customer.tier_code, language), customer.tier_code),
+        )
+        planned.append(Planned(customer.id, text, due[0], expires_at=due[1]))
+    new = await enqueue(session, source=source, kind="marketing", planned=planned)
+    return GreetingPage(source, new, rows[-1].id)
+
+
+def _among(column: SQLColumnExpression[T], values: Sequence[T]) -> ColumnElement[bool]:
+    """`column IN (values)` with the values written into the statement: as parameters, every page is the
+    same statement and PostgreSQL's cached generic plan compares each ledger row with the whole list
+    (seconds a page once the ledger holds some ten thousand rows)."""
+    return column.in_(bindparam(None, list(values), expanding=True, literal_execute=True))
+
+
+def _audience_page(audience: str, *, after_id: int, limit: int) -> Select[int, str, str | None, str | None, int, str]:
+    """Reachable customers of an audience language with ids above `after_id`: what a greeting needs."""
+    conditions = reachable("marketing")
+    if audience == "zh":
+        conditions.append(or_(Customer.language == "zh", Customer.language.is_(None)))
+    elif audience == "en":
+        conditions.append(Customer.language == "en")
+    columns = (
+        Customer.id,
+        Customer.name,
+        Customer.language,
+        Customer.timezone,
+        Customer.points_balance,
+        Customer.tier_code,
+    )
+    return select(*columns).where(*conditions, Customer.id > after_id).order_by(Customer.id).limit(limit)
 
 
 def _greeting_time(
@@ -310,37 +387,6 @@ async def _tier_names(session: AsyncSession) -> dict[tuple[str, str], str]:
         for tier in await session.scalars(select(Tier))
         for language in LANGUAGES
     }
-
-
-async def _audience_batches(session: AsyncSession, *, audience: str, source: str) -> AsyncIterator[Sequence[Any]]:
-    """Reachable customers of an audience language not yet in the ledger for `source`, `BATCH` at a time
-    by id (never all in memory), as rows of what a greeting needs."""
-    conditions = reachable("marketing")
-    if audience == "zh":
-        conditions.append(or_(Customer.language == "zh", Customer.language.is_(None)))
-    elif audience == "en":
-        conditions.append(Customer.language == "en")
-    planned = select(Delivery.id).where(Delivery.source == source, Delivery.customer_id == Customer.id)
-    conditions.append(~planned.exists())
-    columns = (
-        Customer.id,
-        Customer.name,
-        Customer.language,
-        Customer.timezone,
-        Customer.points_balance,
-        Customer.tier_code,
-    )
-    after = 0
-    while True:
-        rows = (
-            await session.execute(
-                select(*columns).where(*conditions, Customer.id > after).order_by(Customer.id).limit(BATCH)
-            )
-        ).all()
-        if not rows:
-            return
-        yield rows
-        after = rows[-1].id
 
 
 class _ZoneCache:
@@ -448,7 +494,7 @@ async def _granted_this_year(session: AsyncSession, due: Sequence[tuple[Customer
     names = list(keys)
     for start in range(0, len(names), BATCH):
         existing = await session.scalars(
-            select(LedgerEntry.idempotency_key).where(LedgerEntry.idempotency_key.in_(names[start : start + BATCH]))
+            select(LedgerEntry.idempotency_key).where(_among(LedgerEntry.idempotency_key, names[start : start + BATCH]))
         )
         found.update(keys[key] for key in existing)
     return found

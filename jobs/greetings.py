@@ -12,7 +12,7 @@ import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from actions.occasions import plan_birthdays, plan_greetings, sync_occasions
+from actions.occasions import due_occasions, occasion_source, plan_birthdays, plan_greetings_page, sync_occasions
 from actions.rules import LoyaltyRules
 from storage.engine import SessionFactory
 
@@ -29,13 +29,15 @@ async def plan_care_greetings(
     late_window: timedelta,
     rules: LoyaltyRules,
 ) -> dict[str, int]:
-    """Sync the occasions, plan greetings, plan birthdays, each in its own transaction; returns the counts
-    (occasions_added, greetings, birthday_bonuses, birthday_wishes)."""
+    """Sync the occasions, plan greetings (a transaction per page of customers, so a crash keeps what was
+    planned and a rerun adds the rest), plan birthdays; returns the counts (occasions_added, greetings,
+    birthday_bonuses, birthday_wishes)."""
     this_year = now.astimezone(shop_zone).year
     async with session_factory() as session, session.begin():
         added = await sync_occasions(session, years=range(this_year, this_year + YEARS_AHEAD))
-    async with session_factory() as session, session.begin():
-        greetings = await plan_greetings(session, now=now, shop_zone=shop_zone, late_window=late_window)
+    greetings = await _plan_greetings(
+        session_factory=session_factory, now=now, shop_zone=shop_zone, late_window=late_window
+    )
     async with session_factory() as session, session.begin():
         birthdays = await plan_birthdays(session, now=now, shop_zone=shop_zone, late_window=late_window, rules=rules)
     counts = {
@@ -46,3 +48,24 @@ async def plan_care_greetings(
     }
     logger.info("care greetings: %s; greetings by source %s", counts, greetings or "none")
     return counts
+
+
+async def _plan_greetings(
+    *, session_factory: SessionFactory, now: datetime, shop_zone: ZoneInfo, late_window: timedelta
+) -> dict[str, int]:
+    async with session_factory() as session:
+        occasions = [(item.id, occasion_source(item.code, item.year)) for item in await due_occasions(session, now=now)]
+    planned: dict[str, int] = {}
+    for occasion_id, source in occasions:
+        planned[source], after = 0, 0
+        while True:
+            async with session_factory() as session, session.begin():
+                page = await plan_greetings_page(
+                    session, occasion_id=occasion_id, now=now, shop_zone=shop_zone, late_window=late_window,
+                    after_id=after,
+                )  # fmt: skip
+            planned[source] += page.planned
+            if page.last_id is None:
+                break
+            after = page.last_id
+    return planned

@@ -23,6 +23,7 @@ from actions.occasions import (
     list_occasions,
     plan_birthdays,
     plan_greetings,
+    plan_greetings_page,
     sync_occasions,
 )
 from actions.rules import LoyaltyRules
@@ -195,6 +196,28 @@ async def test_audience_and_reachability(session: AsyncSession) -> None:
     rows = await ledger(session, "occasion:mid_autumn:2027")
     assert set(rows) == {greeted.id, unknown_language.id}
     assert rows[unknown_language.id].text.startswith("张伟，中秋快乐！")
+
+
+async def test_planned_a_page_at_a_time(session: AsyncSession) -> None:
+    await sync_occasions(session, years=[2027])
+    occasion = await get_occasion(session, code="mid_autumn", year=2027)
+    first = await reachable_customer(session, "王芳")
+    await reachable_customer(session, "Emma", language="en")
+    third = await reachable_customer(session, "李雷")
+    now = datetime(2027, 9, 14, 12, tzinfo=UTC)
+    pages = []
+    after = 0
+    while True:
+        page = await plan_greetings_page(
+            session, occasion_id=occasion.id, now=now, shop_zone=SHANGHAI, late_window=LATE, after_id=after, limit=1
+        )
+        pages.append((page.planned, page.last_id))
+        if page.last_id is None:
+            break
+        after = page.last_id
+    assert pages == [(1, first.id), (1, third.id), (0, None)]  # Emma (English) is not in the audience
+    again = await plan_greetings_page(session, occasion_id=occasion.id, now=now, shop_zone=SHANGHAI, late_window=LATE)
+    assert (again.source, again.planned, again.last_id) == ("occasion:mid_autumn:2027", 0, third.id)
 
 
 async def test_after_downtime_sent_late_only_within_the_window(session: AsyncSession) -> None:
