@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from taskiq import AsyncBroker
 
 from actions import campaigns, deliveries
+from actions.reengagement import Inactivity
 from actions.rules import LoyaltyRules
 from jobs.care import plan_reengagement_run, plan_service_reminders
 from jobs.engine import wake_senders
@@ -48,6 +49,7 @@ def outreach_jobs(session_factory: SessionFactory, broker: AsyncBroker, care: Ca
     """Every minute the campaigns and senders; hourly the greetings (customers' mornings come at different
     hours across time zones; planning is idempotent); the re-engagement run and reminders in the morning."""
     late = timedelta(hours=care.settings.greeting_late_hours)
+    inactivity = Inactivity.parse(care.settings.reengagement_inactive_days, care.settings.reengagement_segment_days)
     return [
         ScheduledJob(
             "outreach_tick",
@@ -65,7 +67,11 @@ def outreach_jobs(session_factory: SessionFactory, broker: AsyncBroker, care: Ca
             "reengagement",
             "0 10 * * *",
             lambda now: plan_reengagement_run(
-                session_factory=session_factory, now=now, settings=care.settings, zone=care.shop_zone
+                session_factory=session_factory,
+                now=now,
+                settings=care.settings,
+                inactivity=inactivity,
+                zone=care.shop_zone,
             ),
         ),
         ScheduledJob(

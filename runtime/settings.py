@@ -159,9 +159,23 @@ class OutreachSettings(_Section):
     outreach_lease_seconds: float = Field(120, alias="OUTREACH_LEASE_SECONDS", ge=1, le=3600)
     greeting_late_hours: int = Field(6, alias="GREETING_LATE_HOURS", ge=0, le=48)
     reengagement_inactive_days: int = Field(60, alias="REENGAGEMENT_INACTIVE_DAYS", ge=7)
+    # Other inactivity thresholds for some value segments, e.g. "vip=30,lapsed=120".
+    reengagement_segment_days: str = Field("", alias="REENGAGEMENT_SEGMENT_DAYS")
     reengagement_cooldown_days: int = Field(30, alias="REENGAGEMENT_COOLDOWN_DAYS", ge=1)
     reengagement_holdout_percent: int = Field(10, alias="REENGAGEMENT_HOLDOUT_PERCENT", ge=0, le=50)
     expiry_reminder_days: int = Field(30, alias="EXPIRY_REMINDER_DAYS", ge=1, le=90)
+
+    @field_validator("reengagement_segment_days")
+    @classmethod
+    def _segment_days(cls, value: str) -> str:
+        segments = ("vip", "active", "occasional", "at_risk", "lapsed", "new")
+        for part in filter(None, (piece.strip() for piece in value.split(","))):
+            name, _, days = part.partition("=")
+            if name.strip() not in segments or not days.strip().isdigit() or int(days) < 7:
+                raise ValueError(
+                    f"expected SEGMENT=DAYS pairs, 7 days or more (segments: {', '.join(segments)}), e.g. vip=30"
+                )
+        return value
 
 
 class ConsoleSettings(_Section):

@@ -40,6 +40,8 @@ def test_postgres_url_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
         ("NLU_CONFIDENCE_THRESHOLD", "2", "less than or equal to 1"),
         ("STAFF_GROUP_ID", "staff", "valid integer"),
         ("POINTS_PER_YUAN", "2", "[currencies] in SHOP_CONFIG"),
+        ("REENGAGEMENT_SEGMENT_DAYS", "whales=3", "SEGMENT=DAYS"),
+        ("OUTREACH_RATE_PER_SECOND", "0", "greater than 0"),
     ],
 )
 def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, variable: str, value: str, hint: str) -> None:
