@@ -12,6 +12,7 @@ runs. Birthdays: the bonus points (once a year) and a wish mentioning them (sour
 from __future__ import annotations
 
 import calendar
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -29,10 +30,11 @@ from actions.deliveries import BadTemplate, Planned, check_template, enqueue, re
 from actions.errors import DomainError
 from actions.festivals import AUDIENCES, FESTIVAL_CODES, FIRST_YEAR, LAST_YEAR, festival_dates
 from actions.outreach_guards import customer_zone, refusal
-from actions.points import grant_birthday_bonus
+from actions.points import PointsLimit, grant_birthday_bonus
 from actions.rules import LoyaltyRules
 from storage.models import LANGUAGES, Customer, Delivery, LedgerEntry, Occasion, Tier, localized
 
+logger = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_TEXT = 2000  # characters of a greeting template (Telegram allows 4096 after the name is filled in)
 BATCH = 1000  # customers read and ledger rows written per statement
@@ -514,6 +516,9 @@ async def _grant_once(
             # The local time: the bonus belongs to the year of the birthday where the customer lives.
             return await grant_birthday_bonus(session=session, customer_id=customer_id, rules=rules, now=local_now)
     except IntegrityError:
+        return None
+    except PointsLimit:  # a balance at the limit: no bonus this year, and the other customers still get theirs
+        logger.warning("birthday bonus for customer %s would pass the points limit", customer_id)
         return None
 
 

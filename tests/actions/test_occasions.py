@@ -26,7 +26,7 @@ from actions.occasions import (
     plan_greetings_page,
     sync_occasions,
 )
-from actions.rules import LoyaltyRules
+from actions.rules import MAX_POINTS, LoyaltyRules
 from storage.models import AuditLog, Customer, Delivery, LedgerEntry, Tier
 from tests.support.loyalty import make_customer
 
@@ -336,3 +336,10 @@ async def test_birthday_wishes_without_a_bonus_and_too_late(session: AsyncSessio
     wish = (await ledger(session, "birthday:2026"))[customer.id]
     assert wish.text == "王芳，生日快乐！🎂 祝您新的一岁平安喜乐，万事顺心！"
     assert await bonus_keys(session, customer) == []
+
+
+async def test_a_balance_at_the_points_limit_does_not_stop_the_others(session: AsyncSession) -> None:
+    full = await reachable_customer(session, "满额", birthday=date(1990, 12, 2), points_balance=MAX_POINTS - 10)
+    other = await reachable_customer(session, "王芳", birthday=date(1990, 12, 2))
+    assert await birthdays(session, datetime(2026, 12, 2, 0, 0, tzinfo=UTC)) == (1, 1)
+    assert await bonus_keys(session, full) == [] and await bonus_keys(session, other) == [f"birthday:{other.id}:2026"]
