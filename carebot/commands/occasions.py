@@ -13,6 +13,7 @@ import typer
 
 from actions.errors import DomainError
 from actions.occasions import edit_occasion, list_occasions, sync_occasions
+from actions.outreach_guards import QuietHours
 from carebot.context import command_session, run, settings_of
 from storage.models import Occasion
 
@@ -105,6 +106,13 @@ def edit_command(
 
     row, withdrawn = _run_domain(body())
     typer.echo(f"saved {_line(row)}")
+    quiet = QuietHours.parse(settings.care.quiet_hours)
+    if quiet.contains(datetime(2000, 1, 1, row["send_hour"])):
+        typer.echo(
+            f"note: {row['send_hour']:02d}:00 is within quiet hours ({settings.care.quiet_hours}): greetings wait "
+            f"until {quiet.end:02d}:00 and are dropped if that is more than {settings.outreach.greeting_late_hours} "
+            "hours late (GREETING_LATE_HOURS)"
+        )
     if withdrawn:
         typer.echo(f"{withdrawn} greetings planned but not yet sent will be planned again with the change")
 

@@ -51,6 +51,8 @@ def test_generate_list_and_edit(cli: CliRunner) -> None:
     )  # fmt: skip
     assert edited.exit_code == 0, edited.output
     assert edited.stdout.startswith("saved 2027  mid_autumn       2027-09-14  10:00  all  on")
+    late = cli.invoke(app, ["occasions", "edit", "qixi", "2027", "--hour", "22"])
+    assert late.exit_code == 0 and "note: 22:00 is within quiet hours (21-9): greetings wait until 09:00" in late.stdout
     off = cli.invoke(app, ["occasions", "edit", "christmas", "2027", "--off"])
     assert off.exit_code == 0 and "christmas" in off.stdout and "  off  " in off.stdout
 
