@@ -14,7 +14,8 @@ Send rate: the fake Bot API runs in its own process and enforces the same limit 
 workers are the real command, started as an operator would. Achieved rate = accepted sends after the
 first ÷ seconds from the first to the last accepted send; the ratio to the limit should be ≥ 0.98 with
 no 429 answered. Audience: one campaign per value segment, timed from scheduling to its rows being in
-the ledger (`start_due_campaigns`, one INSERT … SELECT); target ≤ 10 s.
+the ledger (`start_due_campaigns`, one INSERT … SELECT); target ≤ 10 s. The preview (the audience counted,
+samples rendered) is timed too.
 """
 
 from __future__ import annotations
@@ -177,6 +178,10 @@ async def measure_audience(url: str) -> dict[str, Any]:
                 campaign = await campaigns.create_campaign(session, draft=draft, actor="bench", now=now)
                 await campaigns.schedule(session, campaign=campaign, at=now, now=now)
             started = time.perf_counter()
+            async with factory() as session:
+                size = (await campaigns.preview(session, campaign=campaign, now=now))["audience"]
+            counted = time.perf_counter() - started
+            started = time.perf_counter()
             async with factory() as session, session.begin():
                 await campaigns.start_due_campaigns(session, now=now)
             seconds = time.perf_counter() - started
@@ -184,7 +189,12 @@ async def measure_audience(url: str) -> dict[str, Any]:
                 rows = await session.scalar(
                     select(func.count()).select_from(Delivery).where(Delivery.campaign_id == campaign.id)
                 )
-            timings[segment] = {"rows": int(rows or 0), "seconds": round(seconds, 2)}
+            timings[segment] = {
+                "audience": size,
+                "preview_seconds": round(counted, 2),
+                "ledger_rows": int(rows or 0),
+                "seconds": round(seconds, 2),
+            }
         async with factory() as session:
             customers = await session.scalar(select(func.count()).select_from(Customer))
     finally:
