@@ -42,6 +42,7 @@ TYPED_CATEGORIES = (
     ("service", re.compile(r"服务|态度|客服|service|rude|staff", re.IGNORECASE)),
     ("other", re.compile(r"^(?:其他|其它|别的|other|something else)$", re.IGNORECASE)),
 )
+THIS_ORDER = re.compile(r"这个订单|这单|这笔订单|刚才的订单|上面的订单|this order|that order|the same order")
 SHORT_CATEGORY = 14  # letters and characters, spaces not counted: "wrong item", "质量问题"
 ORDER_WORDS = re.compile(r"我的|订单号?|单号|是|my|the|order|number|no\.?|is|it'?s|[\s\W_]+", re.IGNORECASE)
 
@@ -49,7 +50,8 @@ ORDER_WORDS = re.compile(r"我的|订单号?|单号|是|my|the|order|number|no\.
 # Words that ask for something without saying what went wrong ("i wnat to complain", "我想投诉一下").
 FILLER_WORDS = re.compile(
     r"\b(?:i|i'?d|i'?m|want|wnat|wanna|would|like|to|a|an|the|make|file|please|pls|need|can|could|my|about|"
-    r"with|your|you|hi|hello|hey|so|just|some|really|order|service)\b|我要|我想|想要|我|要|想|你们|一下|请问|您好|你好",
+    r"with|your|you|hi|hello|hey|so|just|some|really|order|service|this|that|it)\b|"
+    r"我要|我想|想要|我|要|想|你们|一下|请问|您好|你好|这个|那个|这单|订单|单子|问题|方面|了|的|吧|啊",
     re.IGNORECASE,
 )
 
@@ -60,10 +62,10 @@ SUBSTANTIAL_CJK = 3  # "耳机坏了" says what went wrong; "投诉" does not
 SUBSTANTIAL_WORDS = 3  # "the zip broke" does; "i wnat to complain" does not
 
 
-def _says_enough(text: str) -> bool:
+def _says_enough(text: str, *, cjk: int = SUBSTANTIAL_CJK) -> bool:
     """Whether the message describes the problem, beyond asking to complain."""
     rest = _substance(text)
-    return len(CJK.findall(rest)) >= SUBSTANTIAL_CJK or len(LATIN_WORD.findall(rest)) >= SUBSTANTIAL_WORDS
+    return len(CJK.findall(rest)) >= cjk or len(LATIN_WORD.findall(rest)) >= SUBSTANTIAL_WORDS
 
 
 def _substance(text: str) -> str:
@@ -75,7 +77,7 @@ def _substance(text: str) -> str:
 async def start(turn: Turn) -> list[Reply]:
     """Category first; a first message that already describes the problem is kept as its description."""
     said = turn.incoming.text
-    order_ref = (turn.nlu.entity("order_id") if turn.nlu else None) or find_order_id(said)
+    order_ref = (turn.nlu.entity("order_id") if turn.nlu else None) or find_order_id(said) or _order_meant(turn, said)
     described = said[:MAX_DESCRIPTION] if _says_enough(said) else None
     turn.start_flow("complaint", step="category", order_ref=order_ref, key=secrets.token_hex(8), description=described)
     return [_category_question(turn)]
@@ -138,7 +140,8 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
         typed = _typed_category(text)
         if typed is not None:
             pattern = dict(TYPED_CATEGORIES)[typed]
-            if not flow.get("description") and _says_enough(pattern.sub(" ", fold(text))):
+            # Beyond the category's own words, "太慢" says enough: the category question framed it.
+            if not flow.get("description") and _says_enough(pattern.sub(" ", fold(text)), cjk=2):
                 flow["description"] = text[:MAX_DESCRIPTION]  # "快递太慢了": the category and the problem
             return await on_button(turn, Callback(area="complaint", parts=("cat", typed)))
         if flow.get("description") and (is_already_said(text) or is_no_answer(text)):
@@ -206,6 +209,14 @@ async def _after_description(turn: Turn) -> list[Reply]:
     return [turn.reply("complaint.ask_order", buttons=_order_buttons(turn))]
 
 
+def _order_meant(turn: Turn, text: str) -> str | None:
+    """ "这个订单" / "this order" / "上面说了": the order the conversation just looked at, if any."""
+    remembered = turn.state.get("order_ref")
+    if not isinstance(remembered, str) or not (THIS_ORDER.search(fold(text)) or is_already_said(text)):
+        return None
+    return remembered
+
+
 async def _order_given(turn: Turn, text: str) -> list[Reply]:
     """An order number anywhere in the message, "no order / don't remember" in words, or something else
     (asked once more, then cancel or a person: a wrong number would mislead staff)."""
@@ -214,6 +225,8 @@ async def _order_given(turn: Turn, text: str) -> list[Reply]:
     candidate = text.strip()
     if found:
         flow["order_ref"] = found
+    elif _order_meant(turn, text):
+        flow["order_ref"] = _order_meant(turn, text)
     elif ORDER_LIKE.match(candidate) and any(ch.isdigit() for ch in candidate):
         flow["order_ref"] = candidate.lstrip("#")
     elif is_no_answer(text) or await yes_or_no(turn, text) is False:

@@ -136,6 +136,7 @@ async def order_status(turn: Turn) -> list[Reply]:
         order = await orders.find_order(session=turn.session, customer_id=turn.customer.id, order_id=order_ref)
         if order is None:
             return [turn.reply("order.not_found", order=order_ref)]
+        turn.state["order_ref"] = order.order_id  # "这个订单我要投诉" next refers to this one
         return [Reply(_order_line(turn, order))]
     recent = await orders.recent_orders(session=turn.session, customer_id=turn.customer.id, limit=3)
     if not recent:

@@ -308,3 +308,30 @@ async def test_a_new_request_at_the_confirmation_is_taken_up(
     await chat.say("1990年3月5日")
     assert (await customer_of(shop, 42)).birthday == date(1990, 3, 5)
     assert await _tickets(shop) == []  # nothing half-done was submitted
+
+
+async def test_the_order_just_looked_at_is_this_order(chat: Chat, nlu: ScriptedNlu, shop: SessionFactory) -> None:
+    nlu.say("hi", "greet")
+    await chat.say("hi")
+    await _order_for(shop, 42, "SO-20261115-012", days_ago=8)
+    nlu.say("帮我查下订单SO-20261115-012", "order_status", order_id="SO-20261115-012")
+    await chat.say("帮我查下订单SO-20261115-012")
+    nlu.say("这个订单我要投诉", "complaint")
+    await chat.say("这个订单我要投诉")
+    asked = await chat.press("v1:complaint:cat:quality")
+    assert "请详细描述" in text_of(asked)  # "这个订单我要投诉" is not a description
+    confirm = await chat.say("表带断了")
+    assert "订单：SO-20261115-012" in text_of(confirm)
+
+
+async def test_said_above_at_the_order_step_is_the_order_looked_at(
+    chat: Chat, nlu: ScriptedNlu, shop: SessionFactory
+) -> None:
+    nlu.say("hi", "greet")
+    await chat.say("hi")
+    await _order_for(shop, 42, "SO-20261115-012", days_ago=8)
+    nlu.say("where is SO-20261115-012", "order_status", order_id="SO-20261115-012")
+    await chat.say("where is SO-20261115-012")
+    await _at_order_step(chat, nlu)
+    confirm = await chat.say("I told you above")
+    assert "SO-20261115-012" in text_of(confirm)
