@@ -406,7 +406,5 @@ async def apply(
 
 async def create_audited(session: AsyncSession, *, draft: CampaignDraft, actor: str, now: datetime) -> Campaign:
     campaign = await create_campaign(session, draft=draft, actor=actor, now=now)
-    record_event(
-        session, actor=actor, action="campaign.create", target=("campaign", campaign.id), details={}, now=now
-    )
+    record_event(session, actor=actor, action="campaign.create", target=("campaign", campaign.id), details={}, now=now)
     return campaign

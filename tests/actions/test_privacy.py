@@ -31,7 +31,13 @@ async def _shop_history(session: AsyncSession) -> int:
         [
             Ticket(customer_id=customer.id, category="delivery", description="住址: 北京市…", sla_due_at=NOW),
             MessageLog(customer_id=customer.id, direction="in", text="我的电话是13800138000"),
-            Delivery(source=f"campaign:{campaign.id}", campaign_id=campaign.id, customer_id=customer.id, text="中秋快乐", not_before=NOW),
+            Delivery(
+                source=f"campaign:{campaign.id}",
+                campaign_id=campaign.id,
+                customer_id=customer.id,
+                text="中秋快乐",
+                not_before=NOW,
+            ),
         ]
     )
     await session.flush()

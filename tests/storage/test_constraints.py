@@ -68,9 +68,26 @@ async def test_one_delivery_per_campaign_and_customer(session: AsyncSession) -> 
     campaign = Campaign(name="中秋", text_zh="中秋快乐", text_en="Happy Mid-Autumn")
     session.add(campaign)
     await session.flush()
-    session.add(Delivery(source=f"campaign:{campaign.id}", campaign_id=campaign.id, customer_id=customer.id, text="中秋快乐", not_before=NOW))
+    session.add(
+        Delivery(
+            source=f"campaign:{campaign.id}",
+            campaign_id=campaign.id,
+            customer_id=customer.id,
+            text="中秋快乐",
+            not_before=NOW,
+        )
+    )
     await session.flush()
-    await _refused(session, Delivery(source=f"campaign:{campaign.id}", campaign_id=campaign.id, customer_id=customer.id, text="中秋快乐", not_before=NOW))
+    await _refused(
+        session,
+        Delivery(
+            source=f"campaign:{campaign.id}",
+            campaign_id=campaign.id,
+            customer_id=customer.id,
+            text="中秋快乐",
+            not_before=NOW,
+        ),
+    )
 
 
 async def test_ticket_rating_and_status_are_checked(session: AsyncSession) -> None:
