@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -225,8 +225,9 @@ async def prepare(
     policy: GuardPolicy,
     sending_lease: timedelta = SENDING_LEASE,
 ) -> Preparation:
-    """Check each claimed row's guards now; mark those that pass `sending` (with their final text) and
-    return them. Refused rows become `skipped` with the reason; quiet hours put a row back until morning."""
+    """Check each claimed row's guards now; give those that pass their final text and return them (still
+    `claimed`: `mark_sending` marks each group just before it goes out). Refused rows become `skipped`
+    with the reason; quiet hours put a row back until morning."""
     rows = (
         await session.execute(
             select(Delivery, Customer, Tier)
@@ -237,7 +238,7 @@ async def prepare(
         )
     ).all()
     campaigns = await _campaigns_of(session, [row[0] for row in rows])
-    paid_left = await _paid_messages_left(session, campaigns.values())
+    paid_left = await _paid_messages_left(session, campaigns.values(), preparing=ids)
     sent_this_week = await marketing_sent_this_week(
         session, customer_ids=[row[0].customer_id for row in rows if row[0].kind == "marketing"], now=now
     )
@@ -267,7 +268,7 @@ async def prepare(
                 paid_left[campaign.id] = paid_left.get(campaign.id, 0) - delivery.paid
         if delivery.kind == "marketing":
             sent_this_week[customer.id] = sent_this_week.get(customer.id, 0) + 1
-        delivery.status, delivery.lease_until, delivery.sent_at = "sending", now + sending_lease, now
+        delivery.lease_until = now + sending_lease  # prepared: still `claimed` until `mark_sending`
         assert customer.telegram_chat_id is not None  # refusal() says "no_chat" otherwise
         result.outgoing.append(
             Outgoing(
@@ -304,8 +305,11 @@ async def _campaigns_of(session: AsyncSession, deliveries: Sequence[Delivery]) -
     return {campaign.id: campaign for campaign in found}
 
 
-async def _paid_messages_left(session: AsyncSession, campaigns: Iterable[Campaign]) -> dict[int, int]:
-    """How many more paid messages each paid campaign may send (its cap minus those already paid for)."""
+async def _paid_messages_left(
+    session: AsyncSession, campaigns: Iterable[Campaign], *, preparing: Sequence[int]
+) -> dict[int, int]:
+    """How many more paid messages each paid campaign may send: its cap minus those paid for and those other
+    senders hold as paid (counted as paid until they are sent, so the cap is never passed)."""
     caps = {campaign.id: campaign.paid_cap for campaign in campaigns if campaign.paid_broadcast}
     if not caps:
         return {}
@@ -314,7 +318,10 @@ async def _paid_messages_left(session: AsyncSession, campaigns: Iterable[Campaig
         .where(
             Delivery.campaign_id.in_(caps),
             Delivery.paid.is_(True),
-            Delivery.status.in_(("sending", "sent", "unknown")),
+            or_(
+                Delivery.status.in_(("sending", "sent", "unknown")),
+                and_(Delivery.status == "claimed", Delivery.id.not_in(preparing)),
+            ),
         )
         .group_by(Delivery.campaign_id)
     )
@@ -328,6 +335,15 @@ def _fill_from_campaign(delivery: Delivery, campaign: Campaign, *, customer: Cus
     label = localized(campaign.button_label_zh, campaign.button_label_en, language)
     delivery.button_label = label or None
     delivery.button_url = campaign.button_url if label else None
+
+
+async def mark_sending(session: AsyncSession, *, ids: Sequence[int], now: datetime, lease: timedelta) -> None:
+    """Committed just before these rows go to the Bot API: from here a crash leaves them `unknown`."""
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(ids), Delivery.status == "claimed")
+        .values(status="sending", lease_until=now + lease, sent_at=now)
+    )
 
 
 async def record_outcomes(

@@ -1,8 +1,9 @@
 """Sending the ledger: claim due rows, check their guards, mark them `sending`, hand them to the transport,
 record what happened. Any number of these loops may run, in one worker or in many (rows are leased).
 
-Each batch is about one second of sending at the configured rate, so a crash leaves at most that many
-rows `unknown` (the in-flight ones); everything else is either sent or still pending.
+A batch is about one second of sending at the configured rate; within it, groups of `concurrency` rows are
+marked `sending` just before they go out and recorded right after, so a crash leaves at most
+`loops × concurrency` rows `unknown` (the in-flight ones); everything else is sent or still pending.
 """
 
 from __future__ import annotations
@@ -59,8 +60,8 @@ class OutreachSender:
     policy: GuardPolicy
     worker: str
     batch_size: int = 30
-    # Sends in flight at once: at most the transport's connection pool, or requests queue for a connection
-    # and time out without having reached Telegram (indistinguishable from a real timeout).
+    # Sends in flight at once per loop: at most the transport's connection pool, or requests queue for a
+    # connection and time out without having reached Telegram (indistinguishable from a real timeout).
     concurrency: int = 8
     # Batches in progress at once: one is sending while another is claimed, checked and recorded, so the
     # database work between batches does not leave the rate limit unused.
@@ -107,17 +108,27 @@ class OutreachSender:
             preparation = await deliveries.prepare(
                 session, ids=ids, worker=self.worker, now=self.clock(), policy=self.policy, sending_lease=self.lease
             )
-        slots = asyncio.Semaphore(self.concurrency)
-        outcomes = list(await asyncio.gather(*(self._send_one(item, slots) for item in preparation.outgoing)))
-        async with self.session_factory() as session, session.begin():
-            await deliveries.record_outcomes(session, outcomes=outcomes, now=self.clock(), retry_after=RETRY_AFTER)
+        outcomes: list[Outcome] = []
+        for start in range(0, len(preparation.outgoing), self.concurrency):
+            outcomes += await self._send_group(preparation.outgoing[start : start + self.concurrency])
         report.add(outcomes, preparation)
         return True
 
-    async def _send_one(self, item: Outgoing, slots: asyncio.Semaphore) -> Outcome:
+    async def _send_group(self, group: list[Outgoing]) -> list[Outcome]:
+        """Mark a group `sending` (committed), send it, record what happened: at most `concurrency` rows of
+        this loop are ever `sending`, so a crash leaves at most that many `unknown`."""
+        async with self.session_factory() as session, session.begin():
+            await deliveries.mark_sending(
+                session, ids=[item.delivery_id for item in group], now=self.clock(), lease=self.lease
+            )
+        outcomes = list(await asyncio.gather(*(self._send_one(item) for item in group)))
+        async with self.session_factory() as session, session.begin():
+            await deliveries.record_outcomes(session, outcomes=outcomes, now=self.clock(), retry_after=RETRY_AFTER)
+        return outcomes
+
+    async def _send_one(self, item: Outgoing) -> Outcome:
         try:
-            async with slots:
-                return await self.transport(item)
+            return await self.transport(item)
         except Exception:  # the transport's own bug: the message may or may not have gone out
             logger.exception("outreach transport failed for delivery %s", item.delivery_id)
             return Outcome(delivery_id=item.delivery_id, status="unknown", reason="transport_error")

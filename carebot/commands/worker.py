@@ -39,7 +39,8 @@ from storage.redis_state import DistributedLock, RateLimiter
 
 logger = logging.getLogger(__name__)
 
-SENDS_IN_FLIGHT = 8
+SENDS_IN_FLIGHT = 8  # per sending loop
+SENDING_LOOPS = 3  # batches in progress at once (one sends while another is prepared or recorded)
 
 
 def worker_command(
@@ -134,7 +135,7 @@ async def outreach_sender(settings: Settings, services: Services) -> AsyncIterat
     bot = Bot(
         settings.bot.telegram_bot_token,
         base_url=settings.bot.telegram_base_url,
-        request=HTTPXRequest(connection_pool_size=SENDS_IN_FLIGHT * 2),
+        request=HTTPXRequest(connection_pool_size=SENDS_IN_FLIGHT * SENDING_LOOPS + 2),
     )
     rates = settings.outreach
     limits = TelegramLimits(
@@ -151,6 +152,7 @@ async def outreach_sender(settings: Settings, services: Services) -> AsyncIterat
             worker=_worker_name(),
             batch_size=max(int(rates.outreach_rate_per_second), 1),
             concurrency=SENDS_IN_FLIGHT,
+            loops=SENDING_LOOPS,
             lease=timedelta(seconds=rates.outreach_lease_seconds),
         )
 

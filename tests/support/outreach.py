@@ -18,7 +18,7 @@ from actions import campaigns
 from actions.outreach_guards import GuardPolicy, QuietHours
 from bot.telegram.outbound import TelegramOutreach
 from bot.telegram.sender import Sender, TelegramLimits
-from carebot.commands.worker import steady
+from carebot.commands.worker import SENDING_LOOPS, SENDS_IN_FLIGHT, steady
 from jobs.outreach import OutreachSender, utc_now
 from runtime.settings import DEFAULT_SHOP_CONFIG
 from runtime.shop_config import load_shop_rules, sync_shop_config
@@ -89,7 +89,7 @@ async def outreach_sender(
     batch_size: int | None = None,
 ) -> AsyncIterator[OutreachSender]:
     """A sending loop as the worker builds it, at `rate` messages a second (the fake enforces the same)."""
-    request = HTTPXRequest(connection_pool_size=16)
+    request = HTTPXRequest(connection_pool_size=SENDS_IN_FLIGHT * SENDING_LOOPS + 2)
     async with Bot(api.token, base_url=api.base_url, request=request) as bot:
         sender = Sender(
             bot,
@@ -103,5 +103,7 @@ async def outreach_sender(
             policy=GuardPolicy(quiet_hours=quiet_hours, weekly_cap=weekly_cap, default_timezone=SHANGHAI),
             worker=worker,
             batch_size=batch_size or max(int(rate), 1),
+            concurrency=SENDS_IN_FLIGHT,
+            loops=SENDING_LOOPS,
             clock=clock,
         )
