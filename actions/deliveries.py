@@ -337,13 +337,18 @@ def _fill_from_campaign(delivery: Delivery, campaign: Campaign, *, customer: Cus
     delivery.button_url = campaign.button_url if label else None
 
 
-async def mark_sending(session: AsyncSession, *, ids: Sequence[int], now: datetime, lease: timedelta) -> None:
-    """Committed just before these rows go to the Bot API: from here a crash leaves them `unknown`."""
-    await session.execute(
+async def mark_sending(
+    session: AsyncSession, *, ids: Sequence[int], worker: str, now: datetime, lease: timedelta
+) -> set[int]:
+    """Committed just before these rows go to the Bot API: from here a crash leaves them `unknown`. Returns
+    the rows this worker still holds (one whose lease lapsed meanwhile may be another sender's now)."""
+    marked = await session.scalars(
         update(Delivery)
-        .where(Delivery.id.in_(ids), Delivery.status == "claimed")
+        .where(Delivery.id.in_(ids), Delivery.status == "claimed", Delivery.claimed_by == worker)
         .values(status="sending", lease_until=now + lease, sent_at=now)
+        .returning(Delivery.id)
     )
+    return set(marked.all())
 
 
 async def record_outcomes(

@@ -118,10 +118,14 @@ class OutreachSender:
         """Mark a group `sending` (committed), send it, record what happened: at most `concurrency` rows of
         this loop are ever `sending`, so a crash leaves at most that many `unknown`."""
         async with self.session_factory() as session, session.begin():
-            await deliveries.mark_sending(
-                session, ids=[item.delivery_id for item in group], now=self.clock(), lease=self.lease
+            held = await deliveries.mark_sending(
+                session,
+                ids=[item.delivery_id for item in group],
+                worker=self.worker,
+                now=self.clock(),
+                lease=self.lease,
             )
-        outcomes = list(await asyncio.gather(*(self._send_one(item) for item in group)))
+        outcomes = list(await asyncio.gather(*(self._send_one(item) for item in group if item.delivery_id in held)))
         async with self.session_factory() as session, session.begin():
             await deliveries.record_outcomes(session, outcomes=outcomes, now=self.clock(), retry_after=RETRY_AFTER)
         return outcomes

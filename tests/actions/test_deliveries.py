@@ -9,7 +9,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
-from actions.deliveries import Outcome, Outgoing, Planned, enqueue
+from actions.deliveries import (
+    Outcome,
+    Outgoing,
+    Planned,
+    claim_due,
+    enqueue,
+    mark_sending,
+    prepare,
+    sweep_lapsed,
+)
 from actions.outreach_guards import GuardPolicy, QuietHours
 from jobs.outreach import OutreachSender
 from storage.engine import SessionFactory
@@ -116,3 +125,22 @@ async def test_failures_are_recorded_as_the_transport_says(session_factory: Sess
     await start_campaign(session_factory, now=NOW, name="第二个")
     await sender(session_factory, Recorder("raise")).send_due()
     assert (await ledger(session_factory))[("unknown", "transport_error")] == 2
+
+
+async def test_a_row_whose_lease_lapsed_before_sending_is_left_to_its_new_holder(
+    session_factory: SessionFactory,
+) -> None:
+    await empty_shop(session_factory)
+    await add_customers(session_factory, 1, first_chat=100)
+    await start_campaign(session_factory, now=NOW)
+    lease = timedelta(seconds=60)
+    async with session_factory() as session, session.begin():
+        ids = await claim_due(session, worker="slow", now=NOW, limit=10, lease=lease)
+        await prepare(session, ids=ids, worker="slow", now=NOW, policy=POLICY, sending_lease=lease)
+    later = NOW + timedelta(minutes=5)  # "slow" stalled (a long 429 pause); its lease lapsed
+    async with session_factory() as session, session.begin():
+        await sweep_lapsed(session, now=later)
+        assert await claim_due(session, worker="fast", now=later, limit=10, lease=lease) == ids
+    async with session_factory() as session, session.begin():
+        assert await mark_sending(session, ids=ids, worker="slow", now=later, lease=lease) == set()
+        assert await mark_sending(session, ids=ids, worker="fast", now=later, lease=lease) == set(ids)
