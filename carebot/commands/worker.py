@@ -21,9 +21,9 @@ import typer
 from taskiq import AsyncBroker
 from taskiq.api import run_receiver_task
 from telegram import Bot
-from telegram.request import HTTPXRequest
 
 from actions.outreach_guards import GuardPolicy, QuietHours
+from bot.telegram.aiohttp_request import AiohttpRequest
 from bot.telegram.console_desk import open_telegram_desk
 from bot.telegram.outbound import TelegramOutreach
 from bot.telegram.sender import Bucket, Sender, TelegramLimits
@@ -135,7 +135,7 @@ async def outreach_sender(settings: Settings, services: Services) -> AsyncIterat
     bot = Bot(
         settings.bot.telegram_bot_token,
         base_url=settings.bot.telegram_base_url,
-        request=HTTPXRequest(connection_pool_size=SENDS_IN_FLIGHT * SENDING_LOOPS + 2),
+        request=AiohttpRequest(connection_pool_size=SENDS_IN_FLIGHT * SENDING_LOOPS + 2),
     )
     rates = settings.outreach
     limits = TelegramLimits(
