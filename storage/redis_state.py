@@ -10,9 +10,9 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -169,6 +169,50 @@ return tostring(wait)
 """
 
 
+# One token from each bucket, all or none, unless a 429 pause is on (KEYS[1] holds its end). KEYS[2..] are
+# the buckets, ARGV[1] the time, then each bucket's rate and capacity. Returns 0, or the seconds to wait.
+_TAKE_ALL = """
+local now = tonumber(ARGV[1])
+local paused = tonumber(redis.call('get', KEYS[1]) or '0')
+if paused > now then
+  return tostring(paused - now)
+end
+local wait = 0
+local states = {}
+for i = 2, #KEYS do
+  local rate = tonumber(ARGV[2 * i - 2])
+  local capacity = tonumber(ARGV[2 * i - 1])
+  local state = redis.call('hmget', KEYS[i], 'tokens', 'at')
+  local tokens = tonumber(state[1]) or capacity
+  local at = tonumber(state[2]) or now
+  if now > at then
+    tokens = math.min(capacity, tokens + (now - at) * rate)
+    at = now
+  end
+  if tokens < 1 then
+    wait = math.max(wait, (1 - tokens) / rate)
+  end
+  states[i] = {tokens, at, math.ceil(capacity / rate) + 1}
+end
+if wait > 0 then
+  return tostring(wait)
+end
+for i = 2, #KEYS do
+  redis.call('hset', KEYS[i], 'tokens', tostring(states[i][1] - 1), 'at', tostring(states[i][2]))
+  redis.call('expire', KEYS[i], states[i][3])
+end
+return '0'
+"""
+
+
+class TokenRequest(NamedTuple):
+    """One token wanted from the bucket `name`, which refills at `rate_per_second` up to `capacity`."""
+
+    name: str
+    rate_per_second: float
+    capacity: float
+
+
 class LocalTokenBuckets:
     """The same token buckets in this process's memory: the fallback while Redis is down."""
 
@@ -187,6 +231,22 @@ class LocalTokenBuckets:
         self._buckets[bucket] = (tokens, at)
         return wait
 
+    def take_all(self, requests: Sequence[TokenRequest], *, now: float) -> float:
+        """One token from each bucket, all or none: 0 when taken, else the seconds to wait."""
+        wait = 0.0
+        for request in requests:
+            tokens, at = self._buckets.get(request.name, (request.capacity, now))
+            tokens = min(request.capacity, tokens + max(now - at, 0.0) * request.rate_per_second)
+            if tokens < 1:
+                wait = max(wait, (1 - tokens) / request.rate_per_second)
+        if wait > 0:
+            return wait
+        for request in requests:
+            self.try_take(
+                request.name, rate_per_second=request.rate_per_second, capacity=request.capacity, cost=1, now=now
+            )
+        return 0.0
+
 
 class RateLimiter:
     """Atomic token buckets in Redis, shared by every process that sends messages.
@@ -202,6 +262,22 @@ class RateLimiter:
         self._local = LocalTokenBuckets()
         self._local_pause = 0.0
         self._warned_at = float("-inf")
+        self._take_all = redis.register_script(_TAKE_ALL)
+
+    async def take_all(self, requests: Sequence[TokenRequest]) -> float:
+        """One token from each bucket, all or none, unless a 429 pause is on: 0 when taken, else the seconds
+        to wait. One round trip to Redis, so a send costs one call whatever the number of limits."""
+        now = self._clock()
+        if self._local_pause > now:
+            return float(self._local_pause - now)
+        keys = [f"{self._prefix}paused_until", *(f"{self._prefix}{request.name}" for request in requests)]
+        args = [now, *(value for request in requests for value in (request.rate_per_second, request.capacity))]
+        try:
+            wait = await self._take_all(keys=keys, args=args)
+        except (RedisError, OSError) as error:
+            self._warn(error, now)
+            return self._local.take_all(requests, now=now)
+        return float(wait)
 
     async def try_take(self, bucket: str, *, rate_per_second: float, capacity: float, cost: float = 1) -> float:
         """Take `cost` tokens if they are there and return 0, else return the seconds to wait."""

@@ -22,7 +22,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from actions.customers import mark_blocked
 from storage.engine import SessionFactory
-from storage.redis_state import RateLimiter
+from storage.redis_state import RateLimiter, TokenRequest
 
 logger = logging.getLogger(__name__)
 
@@ -174,19 +174,16 @@ class Sender:
         return SendResult(error="retry_after")  # pragma: no cover - the loop always returns
 
     async def _take_tokens(self, chat_id: int, *, paid: bool = False) -> None:
-        """Wait out a 429 pause, then until the chat's bucket and the overall bucket grant a token."""
-        while (pause := await self._limiter.paused_for()) > 0:
-            await self._sleep(pause)
+        """Wait until no 429 pause is on and both the chat's bucket and the overall bucket grant a token
+        (taken together, so a send waiting for one limit does not use up the other)."""
         chat_bucket = self._limits.per_group if is_group_chat(chat_id) else self._limits.per_chat
         overall = ("overall_paid", self._limits.paid_overall) if paid else ("overall", self._limits.overall)
-        for name, bucket in ((f"chat:{chat_id}", chat_bucket), overall):
-            while True:
-                wait = await self._limiter.try_take(
-                    name, rate_per_second=bucket.rate_per_second, capacity=bucket.capacity
-                )
-                if wait <= 0:
-                    break
-                await self._sleep(wait)
+        requests = [
+            TokenRequest(name, bucket.rate_per_second, bucket.capacity)
+            for name, bucket in ((f"chat:{chat_id}", chat_bucket), overall)
+        ]
+        while (wait := await self._limiter.take_all(requests)) > 0:
+            await self._sleep(wait)
 
     async def _forbidden(self, chat_id: int) -> SendResult[Any]:
         if is_group_chat(chat_id):

@@ -13,6 +13,7 @@ from storage.redis_state import (
     LockNotAcquired,
     RateLimiter,
     StateUnavailable,
+    TokenRequest,
     connect_redis,
 )
 from tests.nlu.stub_server import closed_port
@@ -67,6 +68,42 @@ async def test_token_bucket_grants_burst_then_asks_to_wait(redis: Redis) -> None
 async def test_token_bucket_is_atomic_under_concurrency(redis: Redis) -> None:
     limiter = RateLimiter(redis, clock=FakeClock())
     waits = await asyncio.gather(*(limiter.try_take("global", rate_per_second=30, capacity=30) for _ in range(50)))
+    assert sum(1 for wait in waits if wait == 0) == 30
+
+
+CHAT = TokenRequest("chat:1", rate_per_second=1, capacity=1)
+OVERALL = TokenRequest("overall", rate_per_second=30, capacity=2)
+
+
+@pytest.mark.parametrize("shared", [True, False], ids=["redis", "in-process"])
+async def test_take_all_takes_from_every_bucket_or_from_none(redis: Redis, shared: bool) -> None:
+    clock = FakeClock()
+    if not shared:
+        redis = connect_redis(f"redis://127.0.0.1:{await closed_port()}/0")
+    limiter = RateLimiter(redis, clock=clock)
+    assert await limiter.take_all([CHAT, OVERALL]) == 0
+    # The chat's bucket is empty: nothing is taken from the overall one while waiting for it.
+    assert await limiter.take_all([CHAT, OVERALL]) == pytest.approx(1.0)
+    other_chat = TokenRequest("chat:2", rate_per_second=1, capacity=1)
+    assert await limiter.take_all([other_chat, OVERALL]) == 0
+    assert await limiter.take_all([TokenRequest("chat:3", 1, 1), OVERALL]) == pytest.approx(1 / 30)
+    clock.now += 1.0
+    assert await limiter.take_all([CHAT, OVERALL]) == 0
+
+
+async def test_take_all_waits_out_a_pause_any_process_set(redis: Redis) -> None:
+    clock = FakeClock()
+    await RateLimiter(redis, clock=clock).pause_all(5)
+    limiter = RateLimiter(redis, clock=clock)  # another process: it learns of the pause from Redis
+    assert await limiter.take_all([CHAT, OVERALL]) == pytest.approx(5.0)
+    clock.now += 5.0
+    assert await limiter.take_all([CHAT, OVERALL]) == 0
+
+
+async def test_take_all_is_atomic_under_concurrency(redis: Redis) -> None:
+    limiter = RateLimiter(redis, clock=FakeClock())
+    requests = [[TokenRequest(f"chat:{n}", 1, 1), TokenRequest("global", 30, 30)] for n in range(50)]
+    waits = await asyncio.gather(*(limiter.take_all(r) for r in requests))
     assert sum(1 for wait in waits if wait == 0) == 30
 
 
