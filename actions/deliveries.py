@@ -13,9 +13,9 @@ import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -66,6 +66,9 @@ class Outcome:
     status: str  # sent, blocked, failed, unknown, retry (never reached Telegram: pending again later)
     telegram_message_id: int | None = None
     reason: str | None = None
+
+
+REACHED = frozenset({"sent", "unknown"})  # outcomes where the message reached (or may have reached) Telegram
 
 
 @dataclass
@@ -354,18 +357,26 @@ async def mark_sending(
 async def record_outcomes(
     session: AsyncSession, *, outcomes: Sequence[Outcome], now: datetime, retry_after: timedelta
 ) -> None:
-    """Write what the transport reported; `retry` rows (never reached Telegram) go back to pending."""
+    """Write what the transport reported, one statement per kind of outcome run for all its rows (a paid
+    broadcast records a thousand a second); `retry` rows (never reached Telegram) go back to pending."""
+    table = cast(Table, Delivery.__table__)
+    still_sending = and_(table.c.id == bindparam("b_id"), table.c.status == "sending")
+    by_kind: dict[str, list[dict[str, Any]]] = {"retry": [], "reached": [], "refused": []}
     for outcome in outcomes:
-        values: dict[str, Any] = {"lease_until": None, "reason": outcome.reason}
-        if outcome.status == "retry":
-            values |= {"status": "pending", "claimed_by": None, "sent_at": None, "not_before": now + retry_after}
-        else:
-            values |= {"status": outcome.status, "telegram_message_id": outcome.telegram_message_id}
-            if outcome.status != "sent" and outcome.status != "unknown":
-                values["sent_at"] = None
-        await session.execute(
-            update(Delivery).where(Delivery.id == outcome.delivery_id, Delivery.status == "sending").values(**values)
+        kind = "retry" if outcome.status == "retry" else "reached" if outcome.status in REACHED else "refused"
+        by_kind[kind].append(
+            {"b_id": outcome.delivery_id, "b_status": outcome.status, "b_reason": outcome.reason}
+            | ({"b_message_id": outcome.telegram_message_id} if kind == "reached" else {})
         )
+    common: dict[str, Any] = {"lease_until": None, "reason": bindparam("b_reason")}
+    values: dict[str, dict[str, Any]] = {
+        "retry": common | {"status": "pending", "claimed_by": None, "sent_at": None, "not_before": now + retry_after},
+        "reached": common | {"status": bindparam("b_status"), "telegram_message_id": bindparam("b_message_id")},
+        "refused": common | {"status": bindparam("b_status"), "telegram_message_id": None, "sent_at": None},
+    }
+    for kind, rows in by_kind.items():
+        if rows:
+            await session.execute(update(table).where(still_sending).values(**values[kind]), rows)
 
 
 async def sweep_lapsed(session: AsyncSession, *, now: datetime) -> tuple[int, int]:

@@ -4,6 +4,9 @@ record what happened. Any number of these loops may run, in one worker or in man
 A batch is about one second of sending at the configured rate; within it, groups of `concurrency` rows are
 marked `sending` just before they go out and recorded right after, so a crash leaves at most
 `loops × concurrency` rows `unknown` (the in-flight ones); everything else is sent or still pending.
+Paid broadcasts (up to 1,000 a second) use bigger batches and groups, `paid_batch_size` and
+`paid_concurrency`, so that the database work per message stays small; a crash then leaves at most
+`loops × paid_concurrency` rows unknown, still a fraction of a second of sending.
 """
 
 from __future__ import annotations
@@ -66,6 +69,8 @@ class OutreachSender:
     # Batches in progress at once: one is sending while another is claimed, checked and recorded, so the
     # database work between batches does not leave the rate limit unused.
     loops: int = 3
+    paid_batch_size: int = 30
+    paid_concurrency: int = 8
     lease: timedelta = deliveries.CLAIM_LEASE  # how long a dead worker's rows stay untouched
     clock: Clock = utc_now
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
@@ -83,8 +88,9 @@ class OutreachSender:
             await self.sleep(max((lease_end - self.clock()).total_seconds(), 0.0) + 0.1)
 
     async def _send_batches(self, report: SendReport) -> None:
-        while await self._send_batch(report):
-            pass
+        limit = self.batch_size
+        while (paid := await self._send_batch(report, limit=limit)) is not None:
+            limit = self.paid_batch_size if paid else self.batch_size  # the next rows are likely alike
 
     async def _next_lease_end(self) -> datetime | None:
         async with self.session_factory() as session:
@@ -96,23 +102,30 @@ class OutreachSender:
         if released or unknown:
             logger.warning("outreach sweep: %d lapsed claims released, %d lapsed sends now unknown", released, unknown)
 
-    async def _send_batch(self, report: SendReport) -> bool:
+    async def _send_batch(self, report: SendReport, *, limit: int) -> bool | None:
+        """Claim, check and send up to `limit` due rows; None when nothing was due, else whether any was paid."""
         async with self.session_factory() as session, session.begin():
             now = self.clock()
-            ids = await deliveries.claim_due(
-                session, worker=self.worker, now=now, limit=self.batch_size, lease=self.lease
-            )
+            ids = await deliveries.claim_due(session, worker=self.worker, now=now, limit=limit, lease=self.lease)
         if not ids:
-            return False
+            return None
         async with self.session_factory() as session, session.begin():
             preparation = await deliveries.prepare(
                 session, ids=ids, worker=self.worker, now=self.clock(), policy=self.policy, sending_lease=self.lease
             )
         outcomes: list[Outcome] = []
-        for start in range(0, len(preparation.outgoing), self.concurrency):
-            outcomes += await self._send_group(preparation.outgoing[start : start + self.concurrency])
+        for group in self._groups(preparation.outgoing):
+            outcomes += await self._send_group(group)
         report.add(outcomes, preparation)
-        return True
+        return any(item.paid for item in preparation.outgoing)
+
+    def _groups(self, outgoing: list[Outgoing]) -> list[list[Outgoing]]:
+        """Free messages in groups of `concurrency`, paid ones in groups of `paid_concurrency`."""
+        groups = []
+        for paid, size in ((False, self.concurrency), (True, self.paid_concurrency)):
+            alike = [item for item in outgoing if item.paid is paid]
+            groups += [alike[start : start + size] for start in range(0, len(alike), size)]
+        return groups
 
     async def _send_group(self, group: list[Outgoing]) -> list[Outcome]:
         """Mark a group `sending` (committed), send it, record what happened: at most `concurrency` rows of

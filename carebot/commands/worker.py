@@ -14,6 +14,7 @@ import signal
 import socket
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager, suppress
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -41,6 +42,35 @@ logger = logging.getLogger(__name__)
 
 SENDS_IN_FLIGHT = 8  # per sending loop
 SENDING_LOOPS = 3  # batches in progress at once (one sends while another is prepared or recorded)
+PAID_GROUPS_PER_SECOND = 20  # paid sends go in groups of rate / 20 (50 at 1,000/s): fewer transactions a message
+
+
+@dataclass(frozen=True)
+class SendingShape:
+    """How a worker's sending loops batch and group rows for the configured rates (`OutreachSender` fields)."""
+
+    batch_size: int
+    concurrency: int
+    loops: int
+    paid_batch_size: int
+    paid_concurrency: int
+
+    @property
+    def connections(self) -> int:
+        """Enough for every loop's sends in flight: a send waiting for a connection could time out unsent."""
+        return max(self.concurrency, self.paid_concurrency) * self.loops + 2
+
+
+def sending_shape(rate_per_second: float, paid_rate_per_second: float) -> SendingShape:
+    """About a second of sending per batch; paid groups sized to the paid rate, so that the two database
+    transactions around each group stay few at 1,000 messages a second."""
+    return SendingShape(
+        batch_size=max(int(rate_per_second), 1),
+        concurrency=SENDS_IN_FLIGHT,
+        loops=SENDING_LOOPS,
+        paid_batch_size=max(int(paid_rate_per_second), 1),
+        paid_concurrency=max(SENDS_IN_FLIGHT, int(paid_rate_per_second) // PAID_GROUPS_PER_SECOND),
+    )
 
 
 def worker_command(
@@ -132,12 +162,13 @@ async def outreach_sender(settings: Settings, services: Services) -> AsyncIterat
         logger.warning("no TELEGRAM_BOT_TOKEN: proactive messages stay in the ledger until a worker has one")
         yield None
         return
+    rates = settings.outreach
+    shape = sending_shape(rates.outreach_rate_per_second, rates.paid_rate_per_second)
     bot = Bot(
         settings.bot.telegram_bot_token,
         base_url=settings.bot.telegram_base_url,
-        request=AiohttpRequest(connection_pool_size=SENDS_IN_FLIGHT * SENDING_LOOPS + 2),
+        request=AiohttpRequest(connection_pool_size=shape.connections),
     )
-    rates = settings.outreach
     limits = TelegramLimits(
         overall=steady(rates.outreach_rate_per_second), paid_overall=steady(rates.paid_rate_per_second)
     )
@@ -150,9 +181,7 @@ async def outreach_sender(settings: Settings, services: Services) -> AsyncIterat
             transport=TelegramOutreach(sender),
             policy=guard_policy(settings),
             worker=_worker_name(),
-            batch_size=max(int(rates.outreach_rate_per_second), 1),
-            concurrency=SENDS_IN_FLIGHT,
-            loops=SENDING_LOOPS,
+            **asdict(shape),
             lease=timedelta(seconds=rates.outreach_lease_seconds),
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,13 +13,13 @@ from zoneinfo import ZoneInfo
 from redis.asyncio import Redis
 from sqlalchemy import insert, select
 from telegram import Bot
-from telegram.request import HTTPXRequest
 
 from actions import campaigns
 from actions.outreach_guards import GuardPolicy, QuietHours
+from bot.telegram.aiohttp_request import AiohttpRequest
 from bot.telegram.outbound import TelegramOutreach
 from bot.telegram.sender import Sender, TelegramLimits
-from carebot.commands.worker import SENDING_LOOPS, SENDS_IN_FLIGHT, steady
+from carebot.commands.worker import sending_shape, steady
 from jobs.outreach import OutreachSender, utc_now
 from runtime.settings import DEFAULT_SHOP_CONFIG
 from runtime.shop_config import load_shop_rules, sync_shop_config
@@ -89,8 +90,12 @@ async def outreach_sender(
     batch_size: int | None = None,
 ) -> AsyncIterator[OutreachSender]:
     """A sending loop as the worker builds it, at `rate` messages a second (the fake enforces the same)."""
-    request = HTTPXRequest(connection_pool_size=SENDS_IN_FLIGHT * SENDING_LOOPS + 2)
-    async with Bot(api.token, base_url=api.base_url, request=request) as bot:
+    shape = sending_shape(rate, 1000)
+    if batch_size is not None:
+        shape = replace(shape, batch_size=batch_size)
+    async with Bot(
+        api.token, base_url=api.base_url, request=AiohttpRequest(connection_pool_size=shape.connections)
+    ) as bot:
         sender = Sender(
             bot,
             limiter=RateLimiter(redis),
@@ -102,8 +107,6 @@ async def outreach_sender(
             transport=TelegramOutreach(sender),
             policy=GuardPolicy(quiet_hours=quiet_hours, weekly_cap=weekly_cap, default_timezone=SHANGHAI),
             worker=worker,
-            batch_size=batch_size or max(int(rate), 1),
-            concurrency=SENDS_IN_FLIGHT,
-            loops=SENDING_LOOPS,
+            **asdict(shape),
             clock=clock,
         )

@@ -58,6 +58,23 @@ async def test_a_2000_recipient_campaign_reaches_each_eligible_customer_once(
         assert await campaigns.finish_sent_campaigns(session, now=datetime.now(UTC)) == [campaign.id]
 
 
+async def test_a_paid_broadcast_goes_at_the_paid_rate_up_to_its_cap_then_at_the_free_one(
+    session_factory: SessionFactory, redis: Redis
+) -> None:
+    await empty_shop(session_factory)
+    chats = await add_customers(session_factory, 500, first_chat=100_000)
+    await start_campaign(session_factory, paid_broadcast=True, paid_cap=300)
+
+    async with FakeBotApi() as api, outreach_sender(api, session_factory, redis, rate=100) as sender:
+        api.enforce_flood_limits(FloodLimits(overall_per_second=100, paid_per_second=1000))
+        report = await sender.send_due()
+
+    assert sends_per_chat(api) == Counter({chat: 1 for chat in chats})
+    paid = Counter(bool(params.get("allow_paid_broadcast")) for params in api.sent_messages())
+    assert paid == Counter({True: 300, False: 200})
+    assert api.flood_refusals == 0 and report.sent == 500
+
+
 async def test_two_workers_share_a_campaign_without_duplicates(session_factory: SessionFactory, redis: Redis) -> None:
     await empty_shop(session_factory)
     chats = await add_customers(session_factory, 600, first_chat=100_000)
