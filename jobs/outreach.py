@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 Transport = Callable[[Outgoing], Awaitable[Outcome]]
 Clock = Callable[[], datetime]
+DRAIN_POLL_SECONDS = 1.0
 RETRY_AFTER = timedelta(seconds=30)  # a message that never reached Telegram is tried again this much later
 
 
@@ -85,7 +86,9 @@ class OutreachSender:
             lease_end = await self._next_lease_end() if drain else None
             if lease_end is None:
                 return report
-            await self.sleep(max((lease_end - self.clock()).total_seconds(), 0.0) + 0.1)
+            # Look again at least every DRAIN_POLL: other senders usually finish long before their leases end.
+            until_lapse = max((lease_end - self.clock()).total_seconds(), 0.0) + 0.1
+            await self.sleep(min(until_lapse, DRAIN_POLL_SECONDS))
 
     async def _send_batches(self, report: SendReport) -> None:
         limit = self.batch_size

@@ -144,3 +144,30 @@ async def test_a_row_whose_lease_lapsed_before_sending_is_left_to_its_new_holder
     async with session_factory() as session, session.begin():
         assert await mark_sending(session, ids=ids, worker="slow", now=later, lease=lease) == set()
         assert await mark_sending(session, ids=ids, worker="fast", now=later, lease=lease) == set(ids)
+
+
+async def test_draining_waits_for_another_senders_rows_only_until_they_are_done(
+    session_factory: SessionFactory,
+) -> None:
+    await empty_shop(session_factory)
+    await add_customers(session_factory, 2, first_chat=100)
+    await start_campaign(session_factory, now=NOW)
+    async with session_factory() as session, session.begin():
+        held = await claim_due(session, worker="other", now=NOW, limit=2)  # leased for minutes
+    naps: list[float] = []
+
+    async def other_sender_finishes_meanwhile(seconds: float) -> None:
+        naps.append(seconds)
+        async with session_factory() as session, session.begin():
+            await session.execute(update(Delivery).where(Delivery.id.in_(held)).values(status="sent", lease_until=None))
+
+    drainer = OutreachSender(
+        session_factory=session_factory,
+        transport=Recorder(),
+        policy=POLICY,
+        worker="w",
+        clock=lambda: NOW,
+        sleep=other_sender_finishes_meanwhile,
+    )
+    report = await drainer.send_due(drain=True)
+    assert report.sent == 0 and naps == [1.0], "looked again after a second, not at the end of the lease"
