@@ -19,10 +19,35 @@ from actions.audit import record_event
 from actions.errors import DomainError
 from storage.models import IntentLabel, MessageLog, Staff
 
-PHONE = re.compile(r"(?<![\w-])\+?\d[\d \-]{6,}\d(?!\w)")
-ORDER_ID = re.compile(r"(?<![\w-])(?:[A-Za-z]{1,4}-?\d{3,}|#\d{3,})(?![\w-])")
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-MASKED_PHONE, MASKED_ORDER, MASKED_EMAIL = "13800000000", "SO-0000", "name@example.com"
+# Personal data in what customers write, matched precisely so that the numbers which teach the model stay:
+# quantities, sizes, prices, model numbers ("iPhone 15", "RTX 4090"), parcel counts, dates.
+# Chinese characters are word characters to `\w`, so the edges are spelled out: no ASCII letter or digit.
+_BEFORE, _AFTER = r"(?<![0-9A-Za-z+])", r"(?![0-9A-Za-z])"
+_PHONES = (
+    # Mainland mobiles, also after +86/0086 and in groups: 13800138000, +86 138-0013-8000.
+    r"(?:(?:\+|00)86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}",
+    # Landlines with their area code: 010-62345678, (021) 6123 4567, 0755-8888-1234.
+    r"(?:\(0\d{2,3}\)\s?|0\d{2,3}[\s-])[2-9]\d{2,3}[\s-]?\d{4}",
+    # North American numbers with separators: (555) 123-4567, 555-123-4567, 555.123.4567.
+    r"(?:\(\d{3}\)\s?|\d{3}[.\s-])\d{3}[.\s-]\d{4}",
+    # Any number written internationally (8 digits or more, checked below): +44 20 7946 0958, +852 9123 4567.
+    r"\+\d{1,3}(?:[\s-]?\(?\d{1,4}\)?){2,5}",
+)
+PHONE = re.compile(_BEFORE + "(?:" + "|".join(_PHONES) + ")" + _AFTER)
+# A bare number right after words saying it is a phone number: "手机 98765432", "call me on 7946 0958".
+PHONE_BY_WORD = re.compile(
+    r"(?P<word>(?:电话|手机号?|联系方式|座机|\b(?:phone|mobile|tel|cell|whatsapp|call me(?: on| at)?))[\s:：是为]*)"
+    r"(?P<number>\d[\d\s-]{5,14}\d)" + _AFTER,
+    re.IGNORECASE,
+)
+# The shop's order numbers (as bot/patterns.py reads them: SO-YYYYMMDD-NNN, also with spaces or no dashes).
+ORDER_ID = re.compile(r"(?<![A-Za-z0-9])SO[-\s]?\d{8}[-\s]?\d{3,}(?![0-9])", re.IGNORECASE)
+# Mainland resident identity card numbers: 18 characters with a date of birth inside.
+ID_CARD = re.compile(r"(?<![0-9])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]" + _AFTER)
+EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
+MASKED_PHONE, MASKED_ORDER, MASKED_EMAIL = "13800000000", "SO-20000101-001", "name@example.com"
+MASKED_ID_CARD = "110101200001010000"
+MIN_PHONE_DIGITS = 8
 CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -58,11 +83,20 @@ class LabelledExample:
 
 
 def mask_personal(text: str) -> str:
-    """The text with e-mail addresses, phone numbers and order ids replaced by dummy values of the same
-    shape (the model learns from real-looking text; square brackets would read as Rasa entity markup)."""
+    """The text with e-mail addresses, phone numbers, identity card numbers and the shop's order ids replaced by
+    dummy values of the same shape (the model learns from real-looking text; square brackets would read as Rasa
+    entity markup). Other numbers stay: quantities, sizes, amounts, model numbers."""
     text = EMAIL.sub(MASKED_EMAIL, text)
-    text = PHONE.sub(MASKED_PHONE, text)
-    return ORDER_ID.sub(MASKED_ORDER, text)
+    text = ORDER_ID.sub(MASKED_ORDER, text)
+    text = ID_CARD.sub(MASKED_ID_CARD, text)
+    text = PHONE.sub(_phone, text)
+    return PHONE_BY_WORD.sub(lambda found: found.group("word") + MASKED_PHONE, text)
+
+
+def _phone(found: re.Match[str]) -> str:
+    """A phone number's mask; a short "+5 3 2" is not a phone number and stays."""
+    number = found.group(0)
+    return MASKED_PHONE if sum(character.isdigit() for character in number) >= MIN_PHONE_DIGITS else number
 
 
 def language_of(text: str) -> str:

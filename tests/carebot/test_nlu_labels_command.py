@@ -20,7 +20,7 @@ from storage.models import Customer
 
 LABELLED = {
     "hi": "greet",  # already a training example: left out
-    "my order SO-1001 never came, call 13800138000": "order_status",
+    "my order SO-20261101-007 never came, 2 cups, call 13800138000": "order_status",
     "我的积分怎么少了": "check_points",
 }
 
@@ -55,6 +55,6 @@ def test_export_writes_one_file_per_language(cli: CliRunner, cli_database_url: s
     english = yaml.safe_load((out / "en" / "labelled.yml").read_text(encoding="utf-8"))
     chinese = yaml.safe_load((out / "zh" / "labelled.yml").read_text(encoding="utf-8"))
     assert english["nlu"] == [
-        {"intent": "order_status", "examples": "- my order SO-0000 never came, call 13800000000\n"}
+        {"intent": "order_status", "examples": "- my order SO-20000101-001 never came, 2 cups, call 13800000000\n"}
     ]
     assert chinese["nlu"] == [{"intent": "check_points", "examples": "- 我的积分怎么少了\n"}]

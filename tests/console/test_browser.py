@@ -163,11 +163,13 @@ async def test_a_label_set_in_the_browser_is_exported_into_training_data(
     browser: Browser, desk: tuple[Desk, str], tmp_path: Path
 ) -> None:
     running, url = desk
-    await running.customer(EN_CUSTOMER, "en").say("my parcel 12345678 has not moved for days, call 13800138000")
+    await running.customer(EN_CUSTOMER, "en").say(
+        "my parcel SO-20261101-007 has not moved for days, 2 boxes of 12345678, call 13800138000"
+    )
     page = await browser.new_page(viewport={"width": 1200, "height": 900})
     await log_in(page, url, "Lily", PASSWORD)
     await page.get_by_role("link", name="Labels").click()
-    row = page.get_by_test_id("label-row").filter(has_text="my parcel 12345678")
+    row = page.get_by_test_id("label-row").filter(has_text="my parcel SO-20261101-007")
     await row.get_by_role("combobox").select_option("order_status")
     await row.get_by_role("button", name="Save").click()
     await expect(page.get_by_role("status")).to_have_text("Label saved.")
@@ -176,7 +178,8 @@ async def test_a_label_set_in_the_browser_is_exported_into_training_data(
     assert written == {tmp_path / "en" / "labelled.yml": 1}
     exported = (tmp_path / "en" / "labelled.yml").read_text(encoding="utf-8")
     assert "- intent: order_status" in exported
-    assert "my parcel 13800000000 has not moved for days, call 13800000000" in exported, "numbers masked"
+    masked = "my parcel SO-20000101-001 has not moved for days, 2 boxes of 12345678, call 13800000000"
+    assert masked in exported, "the order id and the phone number masked, the other numbers kept"
 
 
 async def test_the_reports_page(browser: Browser, desk: tuple[Desk, str]) -> None:
