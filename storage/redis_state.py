@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, NamedTuple, cast
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -24,13 +24,17 @@ DIALOGUE_PREFIX = "carebot:dialogue:"
 RATE_PREFIX = "carebot:rate:"
 
 
-def connect_redis(url: str) -> Redis:
-    """A client for `redis://…`, or an in-process stand-in for `memory://` (the embedded default)."""
+def connect_redis(url: str, *, max_connections: int = 64) -> Redis:
+    """A client for `redis://…`, or an in-process stand-in for `memory://` (the embedded default).
+
+    Past `max_connections` commands wait for a free connection (redis-py's default pool raises instead,
+    which a paid broadcast's 150 sends in flight hit, and which read as "Redis unreachable")."""
     if url == MEMORY_URL:
         from fakeredis import FakeAsyncRedis
 
         return cast(Redis, FakeAsyncRedis(decode_responses=True))
-    return Redis.from_url(url, decode_responses=True)
+    pool = BlockingConnectionPool.from_url(url, max_connections=max_connections, timeout=5, decode_responses=True)
+    return Redis.from_pool(pool)  # the client owns the pool: aclose() closes it
 
 
 class StateUnavailable(Exception):

@@ -79,7 +79,7 @@ def worker_command(
     send_now: bool = typer.Option(False, "--send-now", help="send what is due now, once, and exit"),
 ) -> None:
     """Run the scheduler and the task receiver until interrupted; several workers share the work."""
-    run(_work(settings_of(ctx), run_now, send_now))
+    run(_work(settings_of(ctx), run_now, send_now), uv=True)
 
 
 async def _work(settings: Settings, run_now: str, send_now: bool) -> None:

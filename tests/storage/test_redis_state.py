@@ -8,6 +8,7 @@ import pytest
 from redis.asyncio import Redis
 
 from storage.redis_state import (
+    MEMORY_URL,
     DialogueStore,
     DistributedLock,
     LockNotAcquired,
@@ -120,3 +121,18 @@ async def test_without_redis_dialogue_state_is_unavailable_not_an_error() -> Non
         await store.load(5)
     with pytest.raises(StateUnavailable):
         await store.save(5, {"flow": {"name": "complaint"}})
+
+
+async def test_more_concurrent_commands_than_connections_wait_for_one(redis_url: str) -> None:
+    if redis_url == MEMORY_URL:
+        pytest.skip("the in-process stand-in has no connection pool")
+    client = connect_redis(redis_url, max_connections=4)
+    try:
+        limiter = RateLimiter(client, clock=FakeClock())
+        requests = [[TokenRequest(f"chat:{n}", 1, 1), TokenRequest("bulk", 1000, 1000)] for n in range(200)]
+        waits = await asyncio.gather(*(limiter.take_all(r) for r in requests))
+        assert waits == [0.0] * 200
+        assert int(await client.hget("carebot:rate:bulk", "tokens") or 0) == 800, "all taken in Redis, none locally"
+    finally:
+        await client.flushdb()
+        await client.aclose()
