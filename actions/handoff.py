@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.errors import DomainError
-from actions.tickets import create_ticket, has_priority_service
+from actions.sla import ALWAYS_OPEN, BusinessHours, SlaTargets
+from actions.tickets import DEFAULT_TARGETS, create_ticket, has_priority_service
 from storage.models import Handoff, Ticket
 
 OPEN = ("waiting", "active")
@@ -56,9 +57,17 @@ async def request_handoff(
     return handoff, True
 
 
-async def request_ticket(*, session: AsyncSession, customer_id: int, reason: str, now: datetime) -> Ticket:
+async def request_ticket(
+    *,
+    session: AsyncSession,
+    customer_id: int,
+    reason: str,
+    now: datetime,
+    business: BusinessHours = ALWAYS_OPEN,
+    targets: SlaTargets = DEFAULT_TARGETS,
+) -> Ticket:
     """No staff group to hand the chat to: the request for a person becomes a ticket with the ticket promise
-    (`actions.tickets.response_hours`); asking again the same day returns the same ticket."""
+    (in business hours, `actions/sla.py`); asking again the same day returns the same ticket."""
     return await create_ticket(
         session=session,
         customer_id=customer_id,
@@ -67,6 +76,8 @@ async def request_ticket(*, session: AsyncSession, customer_id: int, reason: str
         order_ref=None,
         now=now,
         idempotency_key=f"human:{customer_id}:{now.date().isoformat()}",
+        business=business,
+        targets=targets,
     )
 
 

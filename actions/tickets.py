@@ -1,7 +1,8 @@
 """Tickets: complaints, returns and feedback, each with a priority and a promised response time (SLA).
 
-Priority-service tiers (大客户) get priority 1 and a 4-hour promise; everyone else priority 3 and 24 hours.
-A high-severity ticket moves up one priority and gets half the time.
+Priority-service tiers (大客户) get priority 1 and the VIP first-response target; everyone else priority 3 and
+the usual one, both counted in business hours (`actions/sla.py`). A high-severity ticket moves up one priority
+and gets half the time.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.customers import UnknownCustomer
 from actions.errors import DomainError
+from actions.sla import ALWAYS_OPEN, BusinessHours, SlaTargets, response_due
 from storage.models import Customer, Ticket, Tier
 
 # What a customer can complain about; returns and feedback are tickets too, opened by their own functions.
@@ -35,16 +37,14 @@ class InvalidRating(DomainError):
     """Ratings are whole numbers from 1 to 5, for resolved tickets."""
 
 
-def response_hours(*, priority_service: bool, severity: str) -> int:
-    """Hours until the promised first response: 4 for priority service, else 24; halved when urgent."""
-    hours = 4 if priority_service else 24
-    return max(1, hours // 2) if severity in ("high", "critical") else hours
+URGENT = ("high", "critical")
+DEFAULT_TARGETS = SlaTargets()
 
 
 def ticket_priority(*, priority_service: bool, severity: str) -> int:
     """1 (first) for priority service, else 3; one better when urgent (high or critical)."""
     priority = 1 if priority_service else 3
-    return max(1, priority - 1) if severity in ("high", "critical") else priority
+    return max(1, priority - 1) if severity in URGENT else priority
 
 
 async def has_priority_service(session: AsyncSession, customer_id: int) -> bool:
@@ -70,9 +70,12 @@ async def create_ticket(
     now: datetime,
     severity: str = "normal",
     idempotency_key: str | None = None,
+    business: BusinessHours = ALWAYS_OPEN,
+    targets: SlaTargets = DEFAULT_TARGETS,
 ) -> Ticket:
-    """Record a ticket; the same idempotency key returns the first ticket instead of a second one
-    (also when two workers race: the loser's insert is undone in a savepoint and the winner's returned)."""
+    """Record a ticket, its first response promised `targets` business hours of `business` ahead; the same
+    idempotency key returns the first ticket instead of a second one (also when two workers race: the loser's
+    insert is undone in a savepoint and the winner's returned)."""
     if category not in ALL_CATEGORIES:
         raise InvalidTicket(f"unknown category {category!r}")
     if severity not in ("low", "normal", "high", "critical"):
@@ -92,7 +95,9 @@ async def create_ticket(
         status="open",
         description=description.strip()[:MAX_DESCRIPTION],
         order_ref=order_ref[:64] if order_ref else None,
-        sla_due_at=now + timedelta(hours=response_hours(priority_service=vip, severity=severity)),
+        sla_due_at=response_due(
+            created_at=now, priority_service=vip, urgent=severity in URGENT, business=business, targets=targets
+        ),
         idempotency_key=idempotency_key,
         created_at=now,
     )
@@ -176,7 +181,14 @@ async def record_feedback(*, session: AsyncSession, customer_id: int, text: str,
 
 
 async def start_return_request(
-    *, session: AsyncSession, customer_id: int, order_ref: str | None, reason: str, now: datetime
+    *,
+    session: AsyncSession,
+    customer_id: int,
+    order_ref: str | None,
+    reason: str,
+    now: datetime,
+    business: BusinessHours = ALWAYS_OPEN,
+    targets: SlaTargets = DEFAULT_TARGETS,
 ) -> Ticket:
     """A return/refund request for staff; pressing the button twice the same day opens one ticket."""
     key = f"return:{customer_id}:{(order_ref or '-')[:64]}:{now.date().isoformat()}"
@@ -188,4 +200,6 @@ async def start_return_request(
         order_ref=order_ref,
         now=now,
         idempotency_key=key,
+        business=business,
+        targets=targets,
     )

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from actions.rules import LoyaltyRules
 from actions.shop_setup import ShopRules
-from actions.sla import BusinessHours, SlaTargets
+from actions.sla import ALWAYS_OPEN, BusinessHours, SlaTargets, parse_holidays, parse_week
 from nlu.client import NluClient, NluResult
 from runtime.settings import Settings
 from runtime.shop_config import load_shop_rules, sync_shop_config
@@ -61,6 +61,9 @@ class Services:
     resend_after: timedelta = timedelta(seconds=30)
     # How long after a chat closes (or a ticket is resolved) the customer may rate it.
     rating_window: timedelta = timedelta(days=7)
+    # Ticket promises are counted in these business hours (settings: BUSINESS_HOURS, TICKET_*_HOURS, …).
+    business: BusinessHours = ALWAYS_OPEN
+    targets: SlaTargets = field(default_factory=SlaTargets)
 
 
 def loyalty_rules(settings: Settings, shop: ShopRules | None = None) -> LoyaltyRules:
@@ -78,18 +81,19 @@ def loyalty_rules(settings: Settings, shop: ShopRules | None = None) -> LoyaltyR
 
 
 def service_levels(settings: Settings) -> tuple[BusinessHours, SlaTargets]:
-    """Business hours (BUSINESS_HOURS, BUSINESS_DAYS in TIMEZONE) and the ticket resolution targets."""
+    """Business hours (BUSINESS_HOURS, BUSINESS_DAYS and BUSINESS_HOLIDAYS in TIMEZONE) and the ticket targets
+    (first response and resolution, the shorter VIP ones)."""
     care = settings.care
-    opens, _, closes = care.business_hours.partition("-")
-    first, _, last = care.business_days.partition("-")
     hours = BusinessHours(
-        opens=int(opens),
-        closes=int(closes),
-        days=frozenset(range(int(first), int(last) + 1)),
+        week=parse_week(care.business_hours, care.business_days),
         timezone=ZoneInfo(care.timezone),
+        holidays=parse_holidays(care.business_holidays),
     )
     targets = SlaTargets(
-        resolution_hours=care.ticket_resolution_hours, vip_resolution_hours=care.vip_ticket_resolution_hours
+        response_hours=care.ticket_response_hours,
+        vip_response_hours=care.vip_ticket_response_hours,
+        resolution_hours=care.ticket_resolution_hours,
+        vip_resolution_hours=care.vip_ticket_resolution_hours,
     )
     return hours, targets
 
@@ -120,6 +124,7 @@ async def open_services(settings: Settings, *, nlu: Parser | None = None) -> Asy
         await prepare_database(engine)
         shop = load_shop_rules(settings.care.shop_config)  # read once: synced, then the loyalty rules
         await sync_shop_config(session_factory, shop)
+        business, targets = service_levels(settings)
         yield Services(
             engine=engine,
             session_factory=session_factory,
@@ -131,6 +136,8 @@ async def open_services(settings: Settings, *, nlu: Parser | None = None) -> Asy
             default_language=settings.care.default_language,
             resend_after=timedelta(seconds=settings.bot.resend_unsent_after_seconds),
             rating_window=timedelta(days=settings.care.rating_days),
+            business=business,
+            targets=targets,
         )
     finally:
         await parser.aclose()

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from actions.sla import InvalidBusinessHours, parse_holidays, parse_week
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'carebot.db'}"
 DEFAULT_SHOP_CONFIG = PROJECT_ROOT / "data" / "shop.toml"
@@ -90,8 +92,13 @@ class CareSettings(_Section):
     points_expiry_months: int = Field(12, alias="POINTS_EXPIRY_MONTHS", ge=1)
     birthday_bonus_points: int = Field(100, alias="BIRTHDAY_BONUS_POINTS", ge=0)
     referral_bonus_points: int = Field(200, alias="REFERRAL_BONUS_POINTS", ge=0)
+    # Either hours alone, on BUSINESS_DAYS ("9-18"), or days with their hours ("mon-fri 9-18; sat 10-16").
     business_hours: str = Field("9-18", alias="BUSINESS_HOURS")
     business_days: str = Field("1-7", alias="BUSINESS_DAYS")
+    # A country's public holidays (the holidays package: CN, US-CA) and/or the shop's closed dates (2026-12-24).
+    business_holidays: str = Field("", alias="BUSINESS_HOLIDAYS")
+    ticket_response_hours: float = Field(8, alias="TICKET_RESPONSE_HOURS", ge=1, le=2000)
+    vip_ticket_response_hours: float = Field(2, alias="VIP_TICKET_RESPONSE_HOURS", ge=1, le=2000)
     ticket_resolution_hours: int = Field(24, alias="TICKET_RESOLUTION_HOURS", ge=1, le=2000)
     vip_ticket_resolution_hours: int = Field(8, alias="VIP_TICKET_RESOLUTION_HOURS", ge=1, le=2000)
     rating_days: int = Field(7, alias="RATING_DAYS", ge=1, le=365)
@@ -99,9 +106,22 @@ class CareSettings(_Section):
     @field_validator("business_hours")
     @classmethod
     def _opening_hours(cls, value: str) -> str:
-        start, _, end = value.partition("-")
-        if not (start.isdigit() and end.isdigit() and 0 <= int(start) < int(end) <= 24):
-            raise ValueError("expected OPEN-CLOSE in whole hours, e.g. 9-18 (open 09:00-18:00)")
+        try:
+            parse_week(value)
+        except InvalidBusinessHours as error:
+            raise ValueError(
+                f"{error}; expected OPEN-CLOSE (9-18, 9:30-18:00) on BUSINESS_DAYS, or days with their hours "
+                "(mon-fri 9-12,13-18; sat 10-16)"
+            ) from None
+        return value
+
+    @field_validator("business_holidays")
+    @classmethod
+    def _holidays(cls, value: str) -> str:
+        try:
+            parse_holidays(value)
+        except InvalidBusinessHours as error:
+            raise ValueError(str(error)) from None
         return value
 
     @field_validator("business_days")

@@ -262,8 +262,10 @@ async def _create_ticket(turn: Turn) -> list[Reply]:
         order_ref=flow.get("order_ref"),
         now=turn.now,
         idempotency_key=f"complaint:{turn.customer.id}:{flow.get('key')}",
+        business=turn.services.business,
+        targets=turn.services.targets,
     )
-    hours = max(1, round((ticket.sla_due_at - turn.now).total_seconds() / 3600))
+    due = ticket.sla_due_at.astimezone(turn.services.timezone).strftime("%Y-%m-%d %H:%M")
     turn.notices.append(
         StaffNotice(
             kind="ticket",
@@ -274,11 +276,11 @@ async def _create_ticket(turn: Turn) -> list[Reply]:
                 ticket=ticket.id,
                 category=ticket.category,
                 priority=ticket.priority,
-                due=ticket.sla_due_at.astimezone(turn.services.timezone).strftime("%Y-%m-%d %H:%M"),
+                due=due,
                 name=turn.customer.name or "—",
                 customer=turn.customer.id,
                 description=ticket.description,
             ),
         )
     )
-    return [turn.reply("complaint.created", ticket=ticket.id, hours=hours)]
+    return [turn.reply("complaint.created", ticket=ticket.id, due=due)]

@@ -209,5 +209,7 @@ async def _create_ticket(turn: Turn) -> list[Reply]:
         order_ref=flow.get("order_ref"),
         reason=description,
         now=turn.now,
+        business=turn.services.business,
+        targets=turn.services.targets,
     )
     return [turn.reply("return.started", ticket=ticket.id)]

@@ -50,7 +50,12 @@ async def handoff_without_staff(turn: Turn, current: Handoff) -> list[Reply]:
 
 async def _ticket_for_staff(turn: Turn, *, reason: str) -> list[Reply]:
     ticket = await handoff.request_ticket(
-        session=turn.session, customer_id=turn.customer.id, reason=reason[:200], now=turn.now
+        session=turn.session,
+        customer_id=turn.customer.id,
+        reason=reason[:200],
+        now=turn.now,
+        business=turn.services.business,
+        targets=turn.services.targets,
     )
     due = ticket.sla_due_at.astimezone(turn.services.timezone).strftime("%Y-%m-%d %H:%M")
     return [turn.reply("human.ticket", ticket=ticket.id, due=due)]

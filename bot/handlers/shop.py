@@ -163,6 +163,8 @@ async def start_return(turn: Turn, callback: Callback) -> list[Reply]:
         order_ref=order_ref,
         reason=turn.t("return.reason"),
         now=turn.now,
+        business=turn.services.business,
+        targets=turn.services.targets,
     )
     return [turn.reply("return.started", ticket=ticket.id)]
 

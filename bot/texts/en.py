@@ -120,7 +120,7 @@ TEXTS: dict[str, str] = {
     "Submit it?",
     "complaint.confirm_again": 'Please reply "confirm" to submit or "cancel" to drop it.',
     "complaint.created": "Your complaint is recorded as ticket #{ticket}. "
-    "We will get back to you within {hours} hours.",
+    "We will get back to you by {due}.",
     # Products
     "product.card": "{name}\nPrice: {price} yuan\nStock: {stock}\nColours: {colours}\nSizes/options: {sizes}\n"
     "Details: {specs}",

@@ -107,7 +107,7 @@ TEXTS: dict[str, str] = {
     "complaint.describe_once_more": "抱歉，我这边没有看到具体的问题描述，麻烦您用一条消息再说一下遇到的问题：",
     "complaint.confirm": "请确认投诉内容：\n类别：{category}\n描述：{description}\n订单：{order}\n确认提交吗？",
     "complaint.confirm_again": "请回复“确认”提交，或“取消”放弃。",
-    "complaint.created": "已为您登记投诉，工单号 #{ticket}。我们会在 {hours} 小时内回复您。",
+    "complaint.created": "已为您登记投诉，工单号 #{ticket}。我们会在 {due} 前回复您。",
     # 商品
     "product.card": "【{name}】\n价格：{price} 元\n库存：{stock}\n颜色：{colours}\n规格/尺码：{sizes}\n说明：{specs}",
     "product.price": "【{name}】售价 {price} 元。",

@@ -17,7 +17,7 @@ from actions.tickets import create_ticket, rate_ticket
 from tests.support.loyalty import NOW, make_customer
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-ALWAYS_OPEN = BusinessHours(opens=0, closes=24, days=frozenset(range(1, 8)), timezone=SHANGHAI)
+ALWAYS_OPEN = BusinessHours.daily(opens=0, closes=24, days=range(1, 8), timezone=SHANGHAI)
 
 
 async def test_the_report_of_a_period(session: AsyncSession) -> None:

@@ -16,16 +16,17 @@ from actions.tickets import create_ticket
 from storage.models import Staff, Ticket
 from tests.support.loyalty import NOW, make_customer
 
-ALWAYS_OPEN = BusinessHours(opens=0, closes=24, days=frozenset(range(1, 8)), timezone=ZoneInfo("Asia/Shanghai"))
-TARGETS = SlaTargets(resolution_hours=48, vip_resolution_hours=8)
+ALWAYS_OPEN = BusinessHours.daily(opens=0, closes=24, days=range(1, 8), timezone=ZoneInfo("Asia/Shanghai"))
+TARGETS = SlaTargets(response_hours=24, vip_response_hours=4, resolution_hours=48, vip_resolution_hours=8)
 
 
 async def _setup(session: AsyncSession, tier: str = "basic") -> tuple[Ticket, Staff]:
     customer = await make_customer(session, tier_code=tier)
     lily, _ = await add_staff(session=session, name="Lily", role="agent", telegram_user_id=9, actor="t", now=NOW)
     ticket = await create_ticket(
-        session=session, customer_id=customer.id, category="quality", description="broken", order_ref=None, now=NOW
-    )
+        session=session, customer_id=customer.id, category="quality", description="broken", order_ref=None, now=NOW,
+        business=ALWAYS_OPEN, targets=TARGETS,
+    )  # fmt: skip
     return ticket, lily
 
 

@@ -10,18 +10,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions import tickets
 from actions.customers import UnknownCustomer
+from actions.sla import SlaTargets, response_hours
 from storage.engine import SessionFactory
 from storage.models import Ticket
 from tests.support.loyalty import NOW, make_customer
 
 
-async def test_basic_customer_gets_priority_3_and_a_day(session: AsyncSession) -> None:
+async def test_basic_customer_gets_priority_3_and_eight_hours(session: AsyncSession) -> None:
     customer = await make_customer(session, tier_code="basic")
     ticket = await tickets.create_ticket(
         session=session, customer_id=customer.id, category="quality", description=" 漏水 ", order_ref=None, now=NOW
     )
     assert (ticket.priority, ticket.status, ticket.description) == (3, "open", "漏水")
-    assert ticket.sla_due_at == NOW + timedelta(hours=24)
+    assert ticket.sla_due_at == NOW + timedelta(hours=8)  # every hour counts without business hours
 
 
 async def test_priority_service_tier_jumps_the_queue(session: AsyncSession) -> None:
@@ -30,7 +31,7 @@ async def test_priority_service_tier_jumps_the_queue(session: AsyncSession) -> N
         session=session, customer_id=vip.id, category="delivery", description="late", order_ref="SO-1", now=NOW
     )
     assert ticket.priority == 1
-    assert ticket.sla_due_at == NOW + timedelta(hours=4)
+    assert ticket.sla_due_at == NOW + timedelta(hours=2)
     urgent = await tickets.create_ticket(
         session=session,
         customer_id=vip.id,
@@ -40,7 +41,7 @@ async def test_priority_service_tier_jumps_the_queue(session: AsyncSession) -> N
         now=NOW,
         severity="critical",
     )
-    assert urgent.sla_due_at == NOW + timedelta(hours=2)
+    assert urgent.sla_due_at == NOW + timedelta(hours=1)
     listed = await tickets.list_tickets(session=session)
     assert [t.id for t in listed][:2] == [urgent.id, ticket.id]
 
@@ -108,18 +109,19 @@ async def test_return_request_twice_the_same_day_is_one_ticket(session: AsyncSes
 @pytest.mark.parametrize(
     ("priority_service", "severity", "hours", "priority"),
     [
-        (False, "low", 24, 3),
-        (False, "normal", 24, 3),
-        (False, "high", 12, 2),
-        (False, "critical", 12, 2),
-        (True, "normal", 4, 1),
-        (True, "high", 2, 1),
+        (False, "low", 8, 3),
+        (False, "normal", 8, 3),
+        (False, "high", 4, 2),
+        (False, "critical", 4, 2),
+        (True, "normal", 2, 1),
+        (True, "high", 1, 1),
     ],
 )
 async def test_sla_table_and_stored_values(
     session: AsyncSession, priority_service: bool, severity: str, hours: int, priority: int
 ) -> None:
-    assert tickets.response_hours(priority_service=priority_service, severity=severity) == hours
+    urgent = severity in tickets.URGENT
+    assert response_hours(priority_service=priority_service, urgent=urgent, targets=SlaTargets()) == hours
     assert tickets.ticket_priority(priority_service=priority_service, severity=severity) == priority
     customer = await make_customer(session, tier_code="platinum" if priority_service else "silver")
     ticket = await tickets.create_ticket(

@@ -60,7 +60,7 @@ async def test_complaint_order_number_is_checked(chat: Chat, nlu: ScriptedNlu, s
     created = await chat.say("好的")
     [ticket] = await _tickets(shop)
     assert (ticket.category, ticket.order_ref, ticket.priority) == ("delivery", "A20261101", 3)
-    assert f"#{ticket.id}" in text_of(created) and "24" in text_of(created)
+    assert f"#{ticket.id}" in text_of(created) and "2026-11-23 22:00" in text_of(created)  # 14:00 + 8 hours
 
 
 async def test_vip_complaint_gets_a_shorter_promise(chat: Chat, nlu: ScriptedNlu, shop: SessionFactory) -> None:
@@ -74,7 +74,7 @@ async def test_vip_complaint_gets_a_shorter_promise(chat: Chat, nlu: ScriptedNlu
     created = await chat.press("v1:complaint:confirm")
     [ticket] = await _tickets(shop)
     assert (ticket.priority, ticket.order_ref) == (1, "SO-20261101-007")
-    assert "4 小时" in text_of(created)
+    assert "2026-11-23 16:00 前" in text_of(created)  # 14:00 + 2 hours for priority service
 
 
 async def test_deny_at_confirmation_is_understood_through_the_nlu(

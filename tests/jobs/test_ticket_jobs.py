@@ -14,15 +14,16 @@ from storage.engine import SessionFactory
 from tests.support.loyalty import NOW, make_customer
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-ALWAYS_OPEN = BusinessHours(opens=0, closes=24, days=frozenset(range(1, 8)), timezone=SHANGHAI)
+ALWAYS_OPEN = BusinessHours.daily(opens=0, closes=24, days=range(1, 8), timezone=SHANGHAI)
 
 
 async def test_overdue_tickets_are_announced_once(session_factory: SessionFactory) -> None:
     async with session_factory() as session, session.begin():
         customer = await make_customer(session)
         ticket = await create_ticket(
-            session=session, customer_id=customer.id, category="delivery", description="late", order_ref=None, now=NOW
-        )
+            session=session, customer_id=customer.id, category="delivery", description="late", order_ref=None, now=NOW,
+            business=ALWAYS_OPEN, targets=SlaTargets(response_hours=24),
+        )  # fmt: skip
     announced: list[Sequence[OverdueTicket]] = []
 
     async def announce(tickets: Sequence[OverdueTicket]) -> None:
