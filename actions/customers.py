@@ -114,9 +114,10 @@ async def set_birthday(*, session: AsyncSession, customer: Customer, birthday: d
     await session.flush()
 
 
-async def set_phone(*, session: AsyncSession, customer: Customer, phone: str) -> str:
-    """Save the customer's phone number in the shared form (`actions.phones`); InvalidPhone when it is not one."""
-    customer.phone = normalise_phone(phone)
+async def set_phone(*, session: AsyncSession, customer: Customer, phone: str, region: str | None = None) -> str:
+    """Save the customer's phone number in E.164 (`actions.phones`, read in `region` when it has no country
+    code); InvalidPhone when it is not one."""
+    customer.phone = normalise_phone(phone, region=region)
     await session.flush()
     return customer.phone
 

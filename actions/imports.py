@@ -14,7 +14,16 @@ from decimal import Decimal
 from typing import IO, Annotated, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PositiveInt, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PositiveInt,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +31,7 @@ from actions.csv_rows import CsvRow, Rejected, describe_validation_error, read_r
 from actions.customers import entry_tier_code, new_referral_code
 from actions.errors import DomainError
 from actions.orders import record_order
-from actions.phones import InvalidPhone, normalise_phone
+from actions.phones import InvalidPhone, normalise_phone, phone_region
 from actions.rules import LoyaltyRules
 from storage.models import Customer
 
@@ -54,19 +63,23 @@ class CustomerRow(BaseModel):
 
     external_id: str = Field(min_length=1, max_length=64)
     name: str = Field(default="", max_length=200)
+    # Before the phone: a number without its country code is read in the region of the row's language.
+    language: Annotated[Literal["zh", "en"] | None, Optional] = None
     phone: Annotated[str | None, Optional] = None
     telegram_user_id: Annotated[PositiveInt | None, Optional] = None
-    language: Annotated[Literal["zh", "en"] | None, Optional] = None
     birthday: Annotated[date | None, Optional] = None
     tags: str = Field(default="", max_length=500)
 
     @field_validator("phone")
     @classmethod
-    def _phone_shape(cls, value: str | None) -> str | None:
+    def _phone_shape(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None:
             return None
+        context = info.context or {}
+        language = info.data.get("language") or context.get("default_language")
+        region = phone_region(language=language, shop_region=context.get("phone_region", ""))
         try:
-            return normalise_phone(value)
+            return normalise_phone(value, region=region)
         except InvalidPhone as error:
             raise ValueError(str(error)) from error
 
@@ -97,7 +110,12 @@ class OrderRow(BaseModel):
 
 
 def _valid_rows(
-    rows: Iterable[CsvRow | Rejected], model: type[RowModel], *, key: str, report: ImportReport
+    rows: Iterable[CsvRow | Rejected],
+    model: type[RowModel],
+    *,
+    key: str,
+    report: ImportReport,
+    context: dict[str, str] | None = None,
 ) -> Iterator[tuple[CsvRow, RowModel]]:
     """Rows that pass the model's validation and whose key is new in this file; the others are rejected."""
     seen: dict[str, int] = {}
@@ -106,7 +124,9 @@ def _valid_rows(
             report.rejected.append(row)
             continue
         try:
-            parsed = model.model_validate({k: v for k, v in row.values.items() if k in model.model_fields})
+            parsed = model.model_validate(
+                {k: v for k, v in row.values.items() if k in model.model_fields}, context=context
+            )
         except ValidationError as error:
             report.rejected.append(Rejected(row.line, describe_validation_error(error)))
             continue
@@ -118,11 +138,17 @@ def _valid_rows(
         yield row, parsed
 
 
-async def import_customers(*, session: AsyncSession, file: IO[bytes]) -> ImportReport:
-    """Create or update customers by external id; a row that would change nothing is counted unchanged."""
+async def import_customers(
+    *, session: AsyncSession, file: IO[bytes], phone_region: str = "", default_language: str = "zh"
+) -> ImportReport:
+    """Create or update customers by external id; a row that would change nothing is counted unchanged.
+
+    Phone numbers follow `actions.phones`: without a country code they are read in `phone_region` (the
+    shop's PHONE_REGION), else in the region of the row's language (or `default_language`)."""
     rows = read_rows(file, required=("external_id",))
     report = ImportReport()
-    for row, parsed in _valid_rows(rows, CustomerRow, key="external_id", report=report):
+    context = {"phone_region": phone_region, "default_language": default_language}
+    for row, parsed in _valid_rows(rows, CustomerRow, key="external_id", report=report, context=context):
         reason = await apply_customer_row(session, parsed, report, present=set(row.values))
         if reason:
             report.rejected.append(Rejected(row.line, reason))

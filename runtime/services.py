@@ -52,6 +52,8 @@ class Services:
     rules: LoyaltyRules
     timezone: ZoneInfo
     default_language: str = "zh"
+    # PHONE_REGION: where a phone number without its country code is read ("" = by the customer's language).
+    phone_region: str = ""
     bot_username: str = ""
     # Whether staff answer handoffs live in a staff group (the Telegram bot with STAFF_GROUP_ID). Without
     # one (the terminal chat, a bot without the group) a request for a person becomes a ticket instead.
@@ -134,6 +136,7 @@ async def open_services(settings: Settings, *, nlu: Parser | None = None) -> Asy
             rules=loyalty_rules(settings, shop),
             timezone=ZoneInfo(settings.care.timezone),
             default_language=settings.care.default_language,
+            phone_region=settings.care.phone_region,
             resend_after=timedelta(seconds=settings.bot.resend_unsent_after_seconds),
             rating_window=timedelta(days=settings.care.rating_days),
             business=business,

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from actions.phones import known_region
 from actions.sla import InvalidBusinessHours, parse_holidays, parse_week
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -85,6 +86,9 @@ class CareSettings(_Section):
     shop_config: Path = Field(DEFAULT_SHOP_CONFIG, alias="SHOP_CONFIG")
     timezone: str = Field("Asia/Shanghai", alias="TIMEZONE")
     default_language: str = Field("zh", alias="DEFAULT_LANGUAGE")
+    # Where a phone number typed without its country code is read ("CN", "SG"); empty: by the customer's
+    # language (Chinese: CN), else the country code is asked for.
+    phone_region: str = Field("", alias="PHONE_REGION")
     quiet_hours: str = Field("21-9", alias="QUIET_HOURS")
     marketing_per_week: int = Field(2, alias="MARKETING_PER_WEEK", ge=0)
     # Replaced by `[currencies]` in SHOP_CONFIG; refused so an old .env cannot silently earn at another rate.
@@ -160,6 +164,14 @@ class CareSettings(_Section):
         if value not in {"zh", "en"}:
             raise ValueError("expected zh or en")
         return value
+
+    @field_validator("phone_region")
+    @classmethod
+    def _phone_region(cls, value: str) -> str:
+        region = value.strip().upper()
+        if region and not known_region(region):
+            raise ValueError("expected a two-letter region code such as CN or SG, or nothing (by language)")
+        return region
 
     @field_validator("quiet_hours")
     @classmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from actions.customers import set_birthday, set_language, set_phone
-from actions.phones import InvalidPhone, normalise_phone
+from actions.phones import InvalidPhone, normalise_phone, phone_region
 from bot.callbacks import Callback
 from bot.conversation import Reply
 from bot.dates import BIRTHDAY_UNKNOWN_YEAR, parse_birthday
@@ -107,11 +107,16 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
         shown = birthday.strftime("%m-%d") if birthday.year == BIRTHDAY_UNKNOWN_YEAR else birthday.isoformat()
         return [turn.reply("profile.saved_birthday", birthday=shown)]
     try:
-        await set_phone(session=turn.session, customer=turn.customer, phone=text)
+        saved = await set_phone(session=turn.session, customer=turn.customer, phone=text, region=_region(turn))
     except InvalidPhone:
         return ask_again(turn, "profile.bad_phone")
     turn.end_flow()
-    return [turn.reply("profile.saved_phone")]
+    return [turn.reply("profile.saved_phone", phone=saved)]
+
+
+def _region(turn: Turn) -> str | None:
+    """Where a number without its country code is read: the shop's PHONE_REGION, else by the language."""
+    return phone_region(language=turn.language, shop_region=turn.services.phone_region)
 
 
 def _birthday_in(turn: Turn, text: str) -> date | None:
@@ -123,7 +128,7 @@ def _value_kind(turn: Turn, text: str) -> str | None:
     if _birthday_in(turn, text) is not None:
         return "birthday"
     try:
-        normalise_phone(text)
+        normalise_phone(text, region=_region(turn))
     except InvalidPhone:
         return None
     return "phone"

@@ -119,8 +119,7 @@ TEXTS: dict[str, str] = {
     "complaint.confirm": "Please check your complaint:\nCategory: {category}\nDetails: {description}\nOrder: {order}\n"
     "Submit it?",
     "complaint.confirm_again": 'Please reply "confirm" to submit or "cancel" to drop it.',
-    "complaint.created": "Your complaint is recorded as ticket #{ticket}. "
-    "We will get back to you by {due}.",
+    "complaint.created": "Your complaint is recorded as ticket #{ticket}. We will get back to you by {due}.",
     # Products
     "product.card": "{name}\nPrice: {price} yuan\nStock: {stock}\nColours: {colours}\nSizes/options: {sizes}\n"
     "Details: {specs}",
@@ -227,12 +226,13 @@ TEXTS: dict[str, str] = {
     "profile.field.phone": "Phone",
     "profile.field.language": "Language",
     "profile.ask_birthday": "When is your birthday? For example 5 March 1990 or 1990-03-05:",
-    "profile.ask_phone": "What is your phone number? For example +8613800138000:",
+    "profile.ask_phone": "What is your phone number? Please include the country code, e.g. +86 138 0013 8000:",
     "profile.pick_button": 'Please tap what you\'d like to update, or send "cancel".',
     "profile.bad_birthday": "I couldn't read that date. Try e.g. 5 March 1990 or 1990-03-05:",
-    "profile.bad_phone": "That doesn't look like a phone number. Try e.g. +8613800138000:",
+    "profile.bad_phone": "That doesn't look like a valid phone number. Please type it with the country code, "
+    "e.g. +86 138 0013 8000 or +65 9123 4567:",
     "profile.saved_birthday": "Saved your birthday: {birthday}. Expect a little surprise on the day 🎂",
-    "profile.saved_phone": "Your phone number is updated.",
+    "profile.saved_phone": "Your phone number is updated: {phone}.",
     "privacy.export": "Here is all the data we hold about you (a JSON file).",
     "privacy.erase_confirm": "Delete your personal data? This can't be undone: your points and membership end, and "
     "you'll get no more marketing messages.",

@@ -209,12 +209,13 @@ TEXTS: dict[str, str] = {
     "profile.field.phone": "手机号",
     "profile.field.language": "语言",
     "profile.ask_birthday": "请告诉我您的生日，例如 1990年3月5日 或 3月5号：",
-    "profile.ask_phone": "请输入您的手机号，例如 +8613800138000：",
+    "profile.ask_phone": "请输入您的手机号，例如 138 0013 8000（中国大陆以外的号码请带国家区号，如 +65 9123 4567）：",
     "profile.pick_button": "请点按钮选择要修改的资料，或发送“取消”。",
     "profile.bad_birthday": "没能识别这个日期，请换个写法，例如 1990年3月5日 或 1990-03-05：",
-    "profile.bad_phone": "这个手机号格式不对，请重新输入，例如 +8613800138000：",
+    "profile.bad_phone": "这不是一个有效的手机号。请重新输入，例如 138 0013 8000；"
+    "中国大陆以外的号码请带国家区号，如 +65 9123 4567：",
     "profile.saved_birthday": "已保存您的生日：{birthday}。生日当天有惊喜哦 🎂",
-    "profile.saved_phone": "手机号已更新。",
+    "profile.saved_phone": "手机号已更新：{phone}。",
     "privacy.export": "这是我们保存的您的全部数据（JSON 文件）。",
     "privacy.erase_confirm": "确定要删除您的个人资料吗？删除后无法恢复，积分和会员记录会清零作废，"
     "您也不会再收到任何营销消息。",

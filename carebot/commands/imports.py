@@ -49,7 +49,12 @@ def _run_import(settings: Settings, file: Path, kind: str, dry_run: bool) -> Imp
             async with command_session(settings) as session:
                 with file.open("rb") as source:
                     if kind == "customers":
-                        report = await import_customers(session=session, file=source)
+                        report = await import_customers(
+                            session=session,
+                            file=source,
+                            phone_region=settings.care.phone_region,
+                            default_language=settings.care.default_language,
+                        )
                     else:
                         report = await import_orders(
                             session=session,

@@ -24,6 +24,12 @@ def test_defaults_are_the_embedded_setup() -> None:
     assert settings.care.timezone == "Asia/Shanghai"
 
 
+def test_phone_region_is_a_region_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().care.phone_region == ""  # by the customer's language
+    monkeypatch.setenv("PHONE_REGION", " sg ")
+    assert load_settings().care.phone_region == "SG"
+
+
 def test_postgres_url_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://shop@db.internal/carebot")
     assert load_settings().database.database_url == "postgresql://shop@db.internal/carebot"
@@ -42,6 +48,7 @@ def test_postgres_url_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
         ("POINTS_PER_YUAN", "2", "[currencies] in SHOP_CONFIG"),
         ("REENGAGEMENT_SEGMENT_DAYS", "whales=3", "SEGMENT=DAYS"),
         ("OUTREACH_RATE_PER_SECOND", "0", "greater than 0"),
+        ("PHONE_REGION", "China", "two-letter region code"),
     ],
 )
 def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, variable: str, value: str, hint: str) -> None:
