@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from carebot.cli import app
 from storage.engine import create_engine, create_session_factory
+from tests.support.fake_bot_api import FakeBotApi
 from tests.support.outreach import add_customers, empty_shop
 
 
@@ -65,3 +70,57 @@ def test_mistakes_get_a_message_and_change_nothing(cli: CliRunner, tmp_path: Pat
     no_bot = cli.invoke(app, ["campaigns", "test", "1", "--staff", "Lily"])
     assert no_bot.exit_code == 1 and "TELEGRAM_BOT_TOKEN" in no_bot.stderr
     assert "no campaigns yet" in cli.invoke(app, ["campaigns", "list"]).output
+
+
+@contextmanager
+def fake_bot_api_in_a_thread() -> Iterator[FakeBotApi]:
+    """The fake Bot API on an event loop of its own: the command under test runs its own loop."""
+    ready = threading.Event()
+    stop: asyncio.Future[None] | None = None
+    api = FakeBotApi()
+    loop = asyncio.new_event_loop()
+
+    async def serve() -> None:
+        nonlocal stop
+        stop = loop.create_future()
+        async with api:
+            ready.set()
+            await stop
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),))
+    thread.start()
+    ready.wait(10)
+    try:
+        yield api
+    finally:
+        loop.call_soon_threadsafe(lambda: stop is not None and stop.set_result(None))
+        thread.join(10)
+        loop.close()
+
+
+def test_a_test_send_reaches_the_staff_members_telegram_in_both_languages(
+    cli: CliRunner, cli_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert cli.invoke(app, ["db", "upgrade"]).exit_code == 0
+    seed_customers(cli_database_url)
+    added = cli.invoke(app, ["staff", "add", "Lily", "--role", "marketer", "--telegram-id", "777"])
+    assert added.exit_code == 0, added.output
+    created = cli.invoke(
+        app,
+        ["campaigns", "create", "--name", "双十二", "--text-zh", "{name}，您有{points}积分", "--text-en",
+         "{name}, you have {points} points", "--button-zh", "去看看", "--button-en", "Look"],
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+
+    with fake_bot_api_in_a_thread() as api:
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", api.token)
+        monkeypatch.setenv("TELEGRAM_BASE_URL", api.base_url)
+        sent = cli.invoke(app, ["campaigns", "test", "双十二", "--staff", "Lily"])
+        messages = api.sent_messages(777)
+
+    assert sent.exit_code == 0, sent.output
+    assert "test sent to Lily: 2 message(s)" in sent.output
+    assert [m["text"] for m in messages] == ["[TEST] 顾客100000，您有0积分", "[TEST] Alex, you have 1200 points"]
+    assert [m["reply_markup"]["inline_keyboard"][0][0]["text"] for m in messages] == ["去看看", "Look"]
+    status = cli.invoke(app, ["campaigns", "status", "1", "--json"])
+    assert json.loads(status.output)["status"] == "draft", "a test send changes nothing in the campaign"
