@@ -3,6 +3,10 @@
 Scoring rules: a prediction of `nlu_fallback` counts as `out_of_scope` (the bot answers both the
 same way), `faq/<topic>` counts as `faq` for intent accuracy (the topic is scored separately), and
 an utterance is Chinese when it contains a CJK character, else English.
+
+A TSV set may mark each line's kind in a third column (`intent<TAB>text<TAB>kind`, e.g. `traditional`,
+`pinyin`, `typo`, `long`): the scores then include accuracy and out-of-scope recall per kind, so an
+operator sees where the model is weak.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 class Example:
     intent: str  # as labelled, e.g. "faq/shipping_fee"
     text: str
+    kind: str | None = None  # the TSV's optional third column, e.g. "pinyin"
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,8 @@ class Scores:
     oos_recall: float | None
     faq_topic_accuracy: float | None = None
     per_intent: dict[str, dict[str, float]] = field(default_factory=dict)
+    # kind -> {"n", "accuracy", "oos_n", "oos_recall"} when the set marks kinds; else empty
+    per_kind: dict[str, dict[str, float | int | None]] = field(default_factory=dict)
     confusion: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
@@ -72,17 +79,20 @@ def intent_family(intent: str) -> str:
 
 
 def read_tsv(path: Path) -> list[Example]:
+    """`intent<TAB>text` lines under that header, or `intent<TAB>text<TAB>kind` under that one."""
     lines = path.read_text(encoding="utf-8-sig").splitlines()
-    if not lines or lines[0].strip().split("\t") != ["intent", "text"]:
-        raise DataError(f"{path}: the first line must be the header 'intent<TAB>text'")
+    header = lines[0].strip().split("\t") if lines else []
+    if header not in (["intent", "text"], ["intent", "text", "kind"]):
+        raise DataError(f"{path}: the first line must be the header 'intent<TAB>text' or 'intent<TAB>text<TAB>kind'")
+    expected = "<TAB>".join(header)
     examples = []
     for number, line in enumerate(lines[1:], start=2):
         if not line.strip():
             continue
-        intent, tab, text = line.partition("\t")
-        if not tab or not intent.strip() or not text.strip():
-            raise DataError(f"{path}:{number}: expected 'intent<TAB>text'")
-        examples.append(Example(intent=intent.strip(), text=text.strip()))
+        fields = [f.strip() for f in line.split("\t")]
+        if len(fields) != len(header) or not all(fields):
+            raise DataError(f"{path}:{number}: expected '{expected}'")
+        examples.append(Example(intent=fields[0], text=fields[1], kind=fields[2] if len(fields) == 3 else None))
     return examples
 
 
@@ -161,8 +171,39 @@ def score(predictions: Sequence[Prediction]) -> Scores:
         oos_recall=per_intent[OUT_OF_SCOPE]["recall"] if OUT_OF_SCOPE in gold else None,
         faq_topic_accuracy=_faq_topic_accuracy(predictions),
         per_intent=per_intent,
+        per_kind=_per_kind(predictions),
         confusion=dict(confusion),
     )
+
+
+def _per_kind(predictions: Sequence[Prediction]) -> dict[str, dict[str, float | int | None]]:
+    """Accuracy and out-of-scope recall for each kind the examples are marked with."""
+    by_kind: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for p in predictions:
+        if p.example.kind is not None:
+            by_kind[p.example.kind].append((intent_family(p.example.intent), intent_family(p.intent)))
+    figures: dict[str, dict[str, float | int | None]] = {}
+    for kind, pairs in sorted(by_kind.items()):
+        oos = [guess for gold, guess in pairs if gold == OUT_OF_SCOPE]
+        figures[kind] = {
+            "n": len(pairs),
+            "accuracy": sum(1 for gold, guess in pairs if gold == guess) / len(pairs),
+            "oos_n": len(oos),
+            "oos_recall": sum(1 for guess in oos if guess == OUT_OF_SCOPE) / len(oos) if oos else None,
+        }
+    return figures
+
+
+def per_kind_table(scores: Scores) -> str:
+    """The per-kind figures as a small table ("" when the set marks no kinds)."""
+    if not scores.per_kind:
+        return ""
+    lines = [f"{'kind':<18} {'n':>5} {'acc':>6} {'oos n':>6} {'oos rec':>8}"]
+    for kind, m in scores.per_kind.items():
+        recall = m["oos_recall"]
+        shown = f"{recall:.3f}" if isinstance(recall, float) else "—"
+        lines.append(f"{kind:<18} {m['n']:>5} {m['accuracy']:>6.3f} {m['oos_n']:>6} {shown:>8}")
+    return "\n".join(lines) + "\n"
 
 
 def write_report(scores: Scores, predictions: Sequence[Prediction], directory: Path) -> Path:
@@ -170,6 +211,7 @@ def write_report(scores: Scores, predictions: Sequence[Prediction], directory: P
     directory.mkdir(parents=True, exist_ok=True)
     errors = [
         {"text": p.example.text, "gold": p.example.intent, "predicted": p.intent, "confidence": p.confidence}
+        | ({"kind": p.example.kind} if p.example.kind else {})
         for p in predictions
         if intent_family(p.example.intent) != intent_family(p.intent)
     ]

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 nlu_app = typer.Typer(help="The Rasa NLU model: train, serve, parse, evaluate.", no_args_is_help=True)
 
 EVAL_SUFFIXES = {".yml", ".yaml", ".tsv", ".txt"}
-EVAL_FORMATS = "expected Rasa NLU YAML (.yml, .yaml) or intent<TAB>text lines (.tsv, .txt)"
+EVAL_FORMATS = "expected Rasa NLU YAML (.yml, .yaml) or intent<TAB>text[<TAB>kind] lines (.tsv, .txt)"
 
 
 def register(app: typer.Typer) -> None:
@@ -124,12 +124,27 @@ async def _parse_with_client(settings: Settings, text: str) -> NluResult:
 @nlu_app.command("eval")
 def evaluate(
     files: Annotated[
-        list[Path] | None, typer.Argument(help="Rasa NLU YAML or intent<TAB>text TSV (default: nlu/tests/).")
+        list[Path] | None,
+        typer.Argument(help="Rasa NLU YAML or intent<TAB>text[<TAB>kind] TSV (default: nlu/tests/)."),
     ] = None,
     train_first: Annotated[bool, typer.Option("--train/--no-train", help="Train first if the model is stale.")] = True,
+    model_file: Annotated[
+        Path | None, typer.Option("--model", help="Score this model file instead (e.g. an older one); no training.")
+    ] = None,
 ) -> None:
-    """Score the model on held-out utterances; the last line printed is the JSON summary."""
-    from nlu.evaluation import DataError, parse_in_process, read_examples, score, to_prediction, write_report
+    """Score the model on held-out utterances; the last line printed is the JSON summary.
+
+    A TSV with a third column `kind` also gets accuracy and out-of-scope recall per kind.
+    """
+    from nlu.evaluation import (
+        DataError,
+        parse_in_process,
+        per_kind_table,
+        read_examples,
+        score,
+        to_prediction,
+        write_report,
+    )
     from nlu.training import NoModel, TrainingFailed, current_model
     from nlu.training import train as train_model
 
@@ -142,8 +157,13 @@ def evaluate(
         if not path.is_file():
             typer.echo(f"error: {path}: no such file; {EVAL_FORMATS}", err=True)
             raise typer.Exit(2)
+    if model_file is not None and not model_file.is_file():
+        typer.echo(f"error: {model_file}: no such model file", err=True)
+        raise typer.Exit(2)
     try:
-        if train_first:
+        if model_file is not None:
+            model = model_file.resolve()
+        elif train_first:
             log = project.results_dir / "nlu_train.log"
             outcome = train_model(project, log=log)
             if outcome.trained:
@@ -162,7 +182,15 @@ def evaluate(
     scores = score(predictions)
     report = write_report(scores, predictions, project.results_dir)
     typer.echo((project.results_dir / "nlu_confusion.txt").read_text(encoding="utf-8").rstrip("\n").rsplit("\n", 1)[0])
-    typer.echo(f"model {model.relative_to(project.root)}; report {report.relative_to(project.root)}")
+    kinds = per_kind_table(scores)
+    if kinds:
+        typer.echo(kinds.rstrip("\n"))
+    typer.echo(f"model {_shown(project, model)}; report {_shown(project, report)}")
     if scores.faq_topic_accuracy is not None:
         typer.echo(f"faq topic accuracy {scores.faq_topic_accuracy:.4f}")
     typer.echo(json.dumps(scores.summary()))
+
+
+def _shown(project: Project, path: Path) -> Path:
+    """A path relative to the checkout when it is inside it."""
+    return path.relative_to(project.root) if path.is_relative_to(project.root) else path

@@ -26,5 +26,6 @@ def test_nlu_eval_of_a_csv_file_says_which_formats_it_reads(cli: CliRunner, tmp_
     result = cli.invoke(app, ["nlu", "eval", str(path)])
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        f"error: {path}: .csv file type; expected Rasa NLU YAML (.yml, .yaml) or intent<TAB>text lines (.tsv, .txt)"
+        f"error: {path}: .csv file type; expected Rasa NLU YAML (.yml, .yaml) "
+        "or intent<TAB>text[<TAB>kind] lines (.tsv, .txt)"
     ]

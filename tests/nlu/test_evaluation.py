@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nlu.evaluation import DataError, Example, Prediction, language_of, read_tsv, score, write_report
+from nlu.evaluation import DataError, Example, Prediction, language_of, per_kind_table, read_tsv, score, write_report
 
 
 def prediction(gold: str, text: str, predicted: str, topic: str | None = None) -> Prediction:
@@ -54,3 +54,44 @@ def test_tsv_needs_its_header(tmp_path: Path) -> None:
     bad.write_text("greet\thello\n", encoding="utf-8")
     with pytest.raises(DataError, match="header"):
         read_tsv(bad)
+
+
+def test_tsv_may_mark_kinds(tmp_path: Path) -> None:
+    path = tmp_path / "hard.tsv"
+    path.write_text("intent\ttext\tkind\ncheck_points\t我的點數\ttraditional\ngreet\tnh\tpinyin\n", encoding="utf-8")
+    assert read_tsv(path) == [
+        Example("check_points", "我的點數", "traditional"),
+        Example("greet", "nh", "pinyin"),
+    ]
+    path.write_text("intent\ttext\tkind\ngreet\thello\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"hard.tsv:2: expected 'intent<TAB>text<TAB>kind'"):
+        read_tsv(path)
+
+
+def kinded(gold: str, text: str, predicted: str, kind: str) -> Prediction:
+    return Prediction(Example(gold, text, kind), intent=predicted, confidence=0.9)
+
+
+def test_scores_per_kind() -> None:
+    predictions = [
+        kinded("check_points", "我的點數", "check_points", "traditional"),
+        kinded("out_of_scope", "你們有賣機票嗎", "nlu_fallback", "traditional"),
+        kinded("out_of_scope", "飛行里程怎麼查", "check_points", "traditional"),
+        kinded("greet", "nh", "greet", "pinyin"),
+        kinded("request_human", "zhuan rengong", "out_of_scope", "pinyin"),
+    ]
+    scores = score(predictions)
+    assert scores.per_kind == {
+        "pinyin": {"n": 2, "accuracy": 0.5, "oos_n": 0, "oos_recall": None},
+        "traditional": {"n": 3, "accuracy": pytest.approx(2 / 3), "oos_n": 2, "oos_recall": 0.5},
+    }
+    table = per_kind_table(scores).splitlines()
+    assert table[0].split() == ["kind", "n", "acc", "oos", "n", "oos", "rec"]
+    assert table[1].split() == ["pinyin", "2", "0.500", "0", "—"]
+    assert table[2].split() == ["traditional", "3", "0.667", "2", "0.500"]
+
+
+def test_no_kinds_no_per_kind_figures() -> None:
+    scores = score([prediction("greet", "hi", "greet")])
+    assert scores.per_kind == {}
+    assert per_kind_table(scores) == ""
