@@ -47,6 +47,11 @@ async def active_rewards(*, session: AsyncSession) -> list[Reward]:
     return list((await session.scalars(_offered())).all())
 
 
+async def get_reward(*, session: AsyncSession, reward_id: int) -> Reward | None:
+    """A reward by id, None when there is none (it may since have been withdrawn: see `redeem`)."""
+    return await session.get(Reward, reward_id)
+
+
 async def affordable_rewards(*, session: AsyncSession, customer_id: int, now: datetime) -> list[Reward]:
     """Active rewards in stock that the customer's balance at `now` covers, cheapest first."""
     points = await balance(session=session, customer_id=customer_id, now=now)

@@ -52,12 +52,12 @@ def ask_again(turn: Turn, key: str, /, *, buttons: Sequence[Sequence[Button]] = 
     a patient agent does not ask the same question a third time."""
     flow = turn.flow
     if flow is None:
-        return [turn.reply(key, buttons=buttons)]
+        return [turn.reply(key, buttons=buttons, **values)]
     step = str(flow.get("step"))
     misses = int(flow.get("misses", 0)) + 1 if flow.get("missed_step") == step else 1
     flow.update(missed_step=step, misses=misses)
     if misses < MISSES_BEFORE_ESCAPE:
-        return [turn.reply(key, buttons=buttons)]
+        return [turn.reply(key, buttons=buttons, **values)]
     kept = ([button for button in row if not button.data.endswith(":cancel")] for row in buttons)
     rows = [row for row in kept if row]
     rows.append([turn.button("menu.human", "menu", "request_human")])

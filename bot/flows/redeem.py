@@ -9,7 +9,7 @@ from actions.points import InsufficientPoints
 from actions.rewards import RewardOutOfStock, UnknownReward
 from bot.callbacks import Callback
 from bot.conversation import Reply
-from bot.flows.yesno import yes_or_no
+from bot.flows.yesno import is_question, yes_or_no
 from bot.replies import stale_button
 from bot.slots import ask_again
 from bot.turn import Turn
@@ -44,6 +44,10 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
             turn.end_flow()
             return [turn.reply("flow.cancelled")]
         buttons = [[turn.button("flow.yes", "redeem", "confirm"), turn.button("flow.no", "flow", "cancel")]]
+        reward = await rewards.get_reward(session=turn.session, reward_id=int(flow["reward_id"]))
+        if is_question(text) and reward is not None:  # "嗯？": what is being confirmed, said again in full
+            name = reward.name_in(turn.language)
+            return ask_again(turn, "redeem.confirm_question", name=name, cost=reward.cost_points, buttons=buttons)
         return ask_again(turn, "redeem.confirm_again", buttons=buttons)
     return ask_again(turn, "redeem.pick_button")
 

@@ -35,6 +35,8 @@ YES = {
 }
 NO = {"不", "不是", "不要", "不用", "否", "算了", "no", "n", "nope", "nah", "not now", "wrong", "👎"}
 TRIM = re.compile(r"^[\s\W_]+|[\s\W_]+$", re.UNICODE)
+# "嗯？", "ok?", "确认？": said as a question ("huh?", "really?"), never an answer.
+QUESTION = re.compile(r"[?？]\s*$")
 
 
 def normalise(text: str) -> str:
@@ -48,9 +50,16 @@ ACKNOWLEDGEMENTS = {
 }  # fmt: skip
 
 
+def is_question(text: str) -> bool:
+    """The message ends in a question mark: "嗯？" is "huh?", not "yes"."""
+    return bool(QUESTION.search(text))
+
+
 def is_acknowledgement(text: str) -> bool:
     """A thumbs-up or "ok" outside any question: noted, not a request (nor a step of a finished flow)."""
     stripped = text.strip()
+    if is_question(stripped):
+        return False
     return normalise(stripped) in ACKNOWLEDGEMENTS or (bool(stripped) and set(stripped) <= {"👍", "👌", "🙏", " "})
 
 
@@ -59,7 +68,10 @@ def is_cancel(text: str) -> bool:
 
 
 async def yes_or_no(turn: Turn, text: str) -> bool | None:
-    """True for yes, False for no, None when the text is neither (then the flow asks again)."""
+    """True for yes, False for no, None when the text is neither (then the flow asks again). A question
+    ("嗯？", "ok?", "确认？") is neither: the customer is unsure, and a patient agent explains again."""
+    if is_question(text):
+        return None
     word = normalise(text)
     if word in YES:
         return True

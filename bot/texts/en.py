@@ -93,6 +93,8 @@ TEXTS: dict[str, str] = {
     "redeem.option": "{name} ({cost} pts)",
     "redeem.confirm": "Redeem {cost} points for {name}?",
     "redeem.confirm_again": 'Please reply "confirm" or "cancel".',
+    "redeem.confirm_question": 'I am asking whether to spend {cost} points on {name}. Reply "confirm" to go ahead, '
+    'or "cancel" to keep your points.',
     "redeem.pick_button": 'Please tap a reward to choose it, or send "cancel".',
     "redeem.done": "Done! Your code: {code} ({points} points used, {balance} left).",
     "redeem.not_enough": "You have {balance} points; the smallest reward needs {cheapest}. Keep collecting!",

@@ -85,6 +85,8 @@ TEXTS: dict[str, str] = {
     "redeem.option": "{name}（{cost} 分）",
     "redeem.confirm": "确认用 {cost} 积分兑换【{name}】吗？",
     "redeem.confirm_again": "请回复“确认”或“取消”。",
+    "redeem.confirm_question": "我是在问您：确认用 {cost} 积分兑换【{name}】吗？"
+    "要换请回复“确认”，不换请回复“取消”，积分不会扣。",
     "redeem.pick_button": "请点按钮选择要兑换的礼品，或发送“取消”。",
     "redeem.done": "兑换成功！兑换码：{code}（使用了 {points} 分，剩余 {balance} 分）。",
     "redeem.not_enough": "您目前有 {balance} 积分，最便宜的礼品需要 {cheapest} 分，再攒一攒吧～",

@@ -27,9 +27,33 @@ TODAY = date(2026, 11, 23)
         ("5 March 1990", date(1990, 3, 5)),
         ("05/03/1990", date(1990, 3, 5)),
         ("2月29日", date(BIRTHDAY_UNKNOWN_YEAR, 2, 29)),
+        ("90年3月5号", date(1990, 3, 5)),  # a two-digit year is not a missing year
+        ("我是90年3月5号出生的", date(1990, 3, 5)),
+        ("九零年三月五日", date(1990, 3, 5)),
+        ("90.3.5", date(1990, 3, 5)),
+        ("5/3/90", date(1990, 3, 5)),
+        ("5 March 90", date(1990, 3, 5)),
     ],
 )
 def test_common_birthday_forms(typed: str, expected: date) -> None:
+    assert parse_birthday(typed, today=TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("05年3月5日", date(2005, 3, 5)),  # 00-29: the 2000s when that day has passed
+        ("00年2月29日", date(2000, 2, 29)),
+        ("26年3月5日", date(2026, 3, 5)),
+        ("26年12月25日", date(1926, 12, 25)),  # 2026-12-25 is still to come (today is 2026-11-23)
+        ("29年1月1日", date(1929, 1, 1)),
+        ("30年1月1日", date(1930, 1, 1)),  # 30-99: the 1900s
+        ("99年12月31日", date(1999, 12, 31)),
+        ("1/1/29", date(1929, 1, 1)),  # dateutil's own rule (nearest century) would say 2029
+        ("1/1/05", date(2005, 1, 1)),
+    ],
+)
+def test_two_digit_birth_years(typed: str, expected: date) -> None:
     assert parse_birthday(typed, today=TODAY) == expected
 
 
