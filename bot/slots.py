@@ -50,14 +50,15 @@ def is_already_said(text: str) -> bool:
 def ask_again(turn: Turn, key: str, /, *, buttons: Sequence[Sequence[Button]] = (), **values: object) -> list[Reply]:
     """The flow's question once more, or, when the same step already missed once, a way out instead:
     a patient agent does not ask the same question a third time."""
+    question = Reply(turn.t(key, **values), tuple(tuple(row) for row in buttons))
     flow = turn.flow
     if flow is None:
-        return [turn.reply(key, buttons=buttons, **values)]
+        return [question]
     step = str(flow.get("step"))
     misses = int(flow.get("misses", 0)) + 1 if flow.get("missed_step") == step else 1
     flow.update(missed_step=step, misses=misses)
     if misses < MISSES_BEFORE_ESCAPE:
-        return [turn.reply(key, buttons=buttons, **values)]
+        return [question]
     kept = ([button for button in row if not button.data.endswith(":cancel")] for row in buttons)
     rows = [row for row in kept if row]
     rows.append([turn.button("menu.human", "menu", "request_human")])
