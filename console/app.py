@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from actions.rules import LoyaltyRules
 from console.auth import auth_router
+from console.campaigns import campaigns_pages_router
 from console.campaigns_api import campaigns_router
 from console.customers import customers_router
 from console.labels import labels_router
@@ -97,6 +98,7 @@ def create_app(
                 reports_router,
                 supervision_router,
                 campaigns_router,
+                campaigns_pages_router,
                 _home_router,
             )
             for router in routers:
