@@ -1,6 +1,10 @@
 """Tickets as staff work them: statuses open -> in progress -> waiting for the customer -> resolved -> closed
 (reopened back to in progress), assignee, internal notes, the bad-faith flag, due times and overdue ones.
 
+A customer who writes again about a resolved ticket within the reopening window reopens it
+(`reopen_by_customer`): back to in progress with its assignee (open without one), their message attached as a
+note from the customer, and an audit row saying why. Closed tickets stay closed.
+
 Every change is audited. The first move away from "open" is the first response (the first-response SLA is
 met or missed there); the resolution is due a number of business hours after the ticket was opened
 (`actions/sla.py`), fewer for priority service (a priority-1 ticket).
@@ -9,7 +13,7 @@ met or missed there); the resolution is due a number of business hours after the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +33,8 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "closed": ("in_progress",),
 }
 MAX_NOTE = 4000
+# Feedback is stored as resolved tickets (`actions.tickets.record_feedback`): nothing there to reopen.
+NOT_REOPENED = ("feedback",)
 
 
 class InvalidTransition(DomainError):
@@ -46,6 +52,15 @@ class TicketTimes:
     first_response_due: datetime
     resolution_due: datetime
     overdue: bool
+
+
+@dataclass(frozen=True)
+class Reopened:
+    """A ticket the customer reopened by writing again, and who had it."""
+
+    ticket: Ticket
+    assignee: str | None
+    resolved_at: datetime
 
 
 @dataclass(frozen=True)
@@ -96,6 +111,53 @@ async def change_status(
     return ticket, old
 
 
+async def reopen_by_customer(
+    *, session: AsyncSession, customer_id: int, text: str, now: datetime, window: timedelta
+) -> Reopened | None:
+    """Reopen the customer's most recently resolved ticket when it was resolved within `window`, with `text`
+    attached; None when there is none. The row is locked and re-read, so of two messages racing only one
+    reopens it (and staff are told once)."""
+    query = (
+        select(Ticket)
+        .where(
+            Ticket.customer_id == customer_id,
+            Ticket.status == "resolved",
+            Ticket.resolved_at >= now - window,
+            Ticket.category.not_in(NOT_REOPENED),
+        )
+        .order_by(Ticket.resolved_at.desc(), Ticket.id.desc())
+        .limit(1)
+        .with_for_update()
+    )
+    if window <= timedelta(0):
+        return None
+    ticket = await session.scalar(query)
+    if ticket is None or ticket.resolved_at is None:
+        return None
+    resolved_at = ticket.resolved_at
+    assignee = await session.get(Staff, ticket.assignee_id) if ticket.assignee_id is not None else None
+    ticket.status = "in_progress" if assignee is not None else "open"
+    ticket.resolved_at = None
+    ticket.overdue_announced_at = None  # a reopened ticket can be announced again
+    body = text.strip()[:MAX_NOTE] or "-"
+    session.add(TicketNote(ticket_id=ticket.id, staff_id=None, from_customer=True, text=body, created_at=now))
+    record_event(
+        session,
+        actor=f"customer:{customer_id}",
+        action="ticket.reopened",
+        target=("ticket", ticket.id),
+        details={
+            "from": "resolved",
+            "to": ticket.status,
+            "reason": f"the customer wrote again within {window.days} days of the resolution",
+            "resolved_at": resolved_at.isoformat(),
+        },
+        now=now,
+    )
+    await session.flush()
+    return Reopened(ticket=ticket, assignee=assignee.name if assignee is not None else None, resolved_at=resolved_at)
+
+
 async def assign(*, session: AsyncSession, ticket_id: int, assignee: Staff, staff: Staff, now: datetime) -> Ticket:
     """Give the ticket to `assignee` (staff taking it themselves, or a supervisor assigning it)."""
     ticket = await _ticket(session, ticket_id)
@@ -129,11 +191,11 @@ async def flag_bad_faith(
     return ticket
 
 
-async def notes_of(*, session: AsyncSession, ticket_id: int) -> list[tuple[TicketNote, str]]:
-    """A ticket's notes, oldest first, with their authors' names."""
+async def notes_of(*, session: AsyncSession, ticket_id: int) -> list[tuple[TicketNote, str | None]]:
+    """A ticket's notes, oldest first, with their authors' names (None: what the customer wrote)."""
     query = (
         select(TicketNote, Staff.name)
-        .join(Staff, Staff.id == TicketNote.staff_id)
+        .outerjoin(Staff, Staff.id == TicketNote.staff_id)
         .where(TicketNote.ticket_id == ticket_id)
         .order_by(TicketNote.created_at, TicketNote.id)
     )

@@ -47,6 +47,9 @@ from storage.redis_state import StateUnavailable, forget_chat
 logger = logging.getLogger(__name__)
 
 FALLBACKS_BEFORE_HUMAN = 2
+# What a customer may say about a problem just solved ("还是不行", "no, it is still broken"): soon after a
+# resolution these reopen the ticket instead; what the bot answers itself (points, products, thanks) does not.
+REOPENING_INTENTS = frozenset({"complaint", "feedback", "out_of_scope"})
 MEDIA_KINDS = ("photo", "voice", "document", "location", "sticker", "other")
 MAX_UNSURE_TEXT = 500
 PRIVACY_COMMANDS = ("mydata", "deleteme")
@@ -82,6 +85,13 @@ def _leaves_handoff(incoming: Incoming, *, waiting: bool) -> bool:
     if incoming.kind == "command":
         return incoming.command == "cancel"
     return waiting and incoming.kind == "text" and is_cancel(incoming.text)
+
+
+def _may_reopen(result: NluResult) -> bool:
+    """Whether a message understood this way may be about a ticket just resolved: not understood, understood
+    only by the keyword router's default, or a complaint, feedback or something out of scope."""
+    degraded = result.from_fallback_router and result.intent == keyword_router.HELP_INTENT
+    return not result.confident or degraded or result.intent in REOPENING_INTENTS
 
 
 def _misses(flow: dict[str, object]) -> int:
@@ -347,6 +357,13 @@ class Pipeline:
             if follow_up is not None:
                 turn.handler = "follow_up.product"
                 return follow_up
+        if _may_reopen(result):  # "还是不行" a day after the ticket was resolved: the ticket, not the menu
+            reopened = await care.reopen_resolved_ticket(turn)
+            if reopened is not None:
+                turn.state.pop("fallbacks", None)
+                turn.state.pop("unsure_text", None)
+                return reopened
+        if not result.confident:
             # Kept so that the "did you mean" button answers the words that were meant (the product asked
             # about, the feedback given, the reason for a person), not an empty button press.
             turn.state["unsure_text"] = turn.incoming.text[:MAX_UNSURE_TEXT]

@@ -66,6 +66,8 @@ class Services:
     # Ticket promises are counted in these business hours (settings: BUSINESS_HOURS, TICKET_*_HOURS, …).
     business: BusinessHours = ALWAYS_OPEN
     targets: SlaTargets = field(default_factory=SlaTargets)
+    # A resolved ticket is reopened when its customer writes again within this time (TICKET_REOPEN_DAYS).
+    reopen_window: timedelta = timedelta(days=7)
 
 
 def loyalty_rules(settings: Settings, shop: ShopRules | None = None) -> LoyaltyRules:
@@ -141,6 +143,7 @@ async def open_services(settings: Settings, *, nlu: Parser | None = None) -> Asy
             rating_window=timedelta(days=settings.care.rating_days),
             business=business,
             targets=targets,
+            reopen_window=timedelta(days=settings.care.ticket_reopen_days),
         )
     finally:
         await parser.aclose()

@@ -106,6 +106,8 @@ class CareSettings(_Section):
     ticket_resolution_hours: int = Field(24, alias="TICKET_RESOLUTION_HOURS", ge=1, le=2000)
     vip_ticket_resolution_hours: int = Field(8, alias="VIP_TICKET_RESOLUTION_HOURS", ge=1, le=2000)
     rating_days: int = Field(7, alias="RATING_DAYS", ge=1, le=365)
+    # A customer who writes again within this many days of a ticket's resolution reopens it (0: never).
+    ticket_reopen_days: int = Field(7, alias="TICKET_REOPEN_DAYS", ge=0, le=365)
 
     @field_validator("business_hours")
     @classmethod

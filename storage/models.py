@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -284,17 +285,22 @@ class Ticket(Base):
 
 
 class TicketNote(Base):
-    """An internal note on a ticket: staff only, never shown to the customer."""
+    """A note on a ticket: an internal note by staff (never shown to the customer), or what the customer wrote
+    that reopened their resolved ticket (`from_customer`, no staff member)."""
 
     __tablename__ = "ticket_notes"
 
     id: Mapped[IntPk]
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
-    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    from_customer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[Created]
 
-    __table_args__ = (Index("ix_ticket_notes_ticket", "ticket_id", "created_at"),)
+    __table_args__ = (
+        CheckConstraint("from_customer OR staff_id IS NOT NULL", name="author_known"),
+        Index("ix_ticket_notes_ticket", "ticket_id", "created_at"),
+    )
 
 
 class Handoff(Base):

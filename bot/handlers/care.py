@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from actions import consent, handoff, privacy, referrals, tickets
+from actions import consent, handoff, privacy, referrals, ticket_desk, tickets
 from actions.profile import customer_profile
 from bot.callbacks import Callback
 from bot.conversation import Document, Reply, StaffNotice
@@ -40,6 +40,41 @@ async def request_human(turn: Turn) -> list[Reply]:
         )
     key = "human.vip" if opened.priority == 1 else "human.connecting"
     return [turn.reply(key)]
+
+
+async def reopen_resolved_ticket(turn: Turn) -> list[Reply] | None:
+    """Written soon after a ticket was resolved and not something the bot answers itself: the ticket is
+    reopened with this message and staff are told (None: no ticket resolved within TICKET_REOPEN_DAYS)."""
+    reopened = await ticket_desk.reopen_by_customer(
+        session=turn.session,
+        customer_id=turn.customer.id,
+        text=turn.incoming.text,
+        now=turn.now,
+        window=turn.services.reopen_window,
+    )
+    if reopened is None:
+        return None
+    ticket = reopened.ticket
+    turn.handler = "ticket.reopened"
+    turn.notices.append(
+        StaffNotice(
+            kind="ticket",
+            customer_id=turn.customer.id,
+            text=text(
+                turn.services.default_language,
+                "staff.ticket_reopened",
+                ticket=ticket.id,
+                category=ticket.category,
+                resolved=reopened.resolved_at.astimezone(turn.services.timezone).strftime("%Y-%m-%d %H:%M"),
+                assignee=reopened.assignee or "—",
+                name=turn.customer.name or "—",
+                customer=turn.customer.id,
+                message=turn.incoming.text,
+            ),
+        )
+    )
+    new_problem = turn.button("ticket.new_problem", "intent", "complaint")
+    return [turn.reply("ticket.reopened", ticket=ticket.id, buttons=[[new_problem]])]
 
 
 async def handoff_without_staff(turn: Turn, current: Handoff) -> list[Reply]:

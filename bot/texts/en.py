@@ -246,6 +246,9 @@ TEXTS: dict[str, str] = {
     "ticket.status.in_progress": "Update on ticket #{ticket}: our team is working on it now.",
     "ticket.status.waiting_customer": "Ticket #{ticket}: our team is waiting for a reply from you and will contact "
     "you about it.",
+    "ticket.reopened": "Ticket #{ticket} is open again: this message went to our team and we will follow up soon. "
+    "If it is a new problem, tap the button below.",
+    "ticket.new_problem": "It's a new problem",
     "ticket.status.resolved": "Ticket #{ticket} is resolved. If anything is still wrong, just tell us here.",
     "ticket.status.closed": "Ticket #{ticket} is closed. Thank you for your patience.",
     "staff.ticket_overdue": "⏰ Ticket #{ticket} [{category}] P{priority} is overdue (due {due}).",
@@ -268,6 +271,8 @@ TEXTS: dict[str, str] = {
     "staff.customer_erased": "Customer #{customer} erased their personal data: their chat topics are deleted.",
     "staff.handoff": "P{priority} · {name} (#{customer}, {language})\ntier {tier} · {points} pts · segment {segment}\n"
     "open tickets: {tickets} · last message: {message}",
+    "staff.ticket_reopened": "🔁 Ticket #{ticket} [{category}] reopened by the customer (resolved {resolved}), "
+    "assignee: {assignee}\n{name} (#{customer}): {message}",
     "staff.ticket": "New ticket #{ticket} [{category}] P{priority}, reply due {due}\n"
     "{name} (#{customer}): {description}",
     "staff.not_relayed": "Not sent to the customer: only text is relayed, and commands other than /close are ignored.",

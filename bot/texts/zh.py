@@ -228,6 +228,9 @@ TEXTS: dict[str, str] = {
     "rating.thanks": "感谢您的评价！",
     "ticket.status.in_progress": "工单 #{ticket} 进度更新：客服正在处理中。",
     "ticket.status.waiting_customer": "工单 #{ticket}：客服在等待您的回复，稍后会与您联系。",
+    "ticket.reopened": "工单 #{ticket} 已重新打开，这条消息已转给客服，我们会尽快跟进。"
+    "如果是新的问题，请点下面的按钮。",
+    "ticket.new_problem": "这是新的问题",
     "ticket.status.resolved": "工单 #{ticket} 已解决。如仍有问题，直接在这里告诉我们即可。",
     "ticket.status.closed": "工单 #{ticket} 已关闭，感谢您的耐心。",
     "staff.ticket_overdue": "⏰ 工单 #{ticket} [{category}] P{priority} 已超时（应于 {due} 前处理）。",
@@ -250,6 +253,8 @@ TEXTS: dict[str, str] = {
     "staff.customer_erased": "客户 #{customer} 已删除个人资料，其会话话题已删除。",
     "staff.handoff": "P{priority} · {name}（#{customer}，{language}）\n等级 {tier} · {points} 积分 · 分群 {segment}\n"
     "未结工单：{tickets} · 最后一条消息：{message}",
+    "staff.ticket_reopened": "🔁 工单 #{ticket} [{category}] 被客户重新打开（{resolved} 已解决），负责人：{assignee}\n"
+    "{name}（#{customer}）：{message}",
     "staff.ticket": "新工单 #{ticket} [{category}] P{priority}，回复期限 {due}\n{name}（#{customer}）：{description}",
     "staff.not_relayed": "未转给客户：目前只转发文字消息，除 /close 外的命令会被忽略。",
     "staff.not_registered": "抱歉，只有已登记的客服人员才能在这里回复客户：您的消息和命令不会转发，也不会改变任何内容。"

@@ -48,7 +48,7 @@ async def test_complaint_flow_creates_exactly_one_ticket(chat: Chat, nlu: Script
     await chat.say("杯子收到就裂了")
     await chat.say("SO-20261101-007")
     outcome = await chat.say("确认")
-    assert "#" in text_of(outcome) and "24" in text_of(outcome)
+    assert "#" in text_of(outcome) and "2026-11-23 22:00" in text_of(outcome)  # 14:00 + 8 business hours
     assert [notice.kind for notice in outcome.staff_notices] == ["ticket"]
     async with shop() as session:
         tickets = (await session.scalars(select(Ticket))).all()

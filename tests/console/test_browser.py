@@ -158,6 +158,20 @@ async def test_a_ticket_moves_through_its_statuses_with_the_customer_told(
     await expect(page.get_by_text("5/5")).to_be_visible()
     await screenshot(page, "ticket")
 
+    # Two days later the parcel is still missing: the customer writes again and the ticket is reopened.
+    answer = await wang_fang.say("还是没收到，快递说放门口了")
+    assert texts(answer).startswith(f"工单 #{ticket_id} 已重新打开")
+    await page.reload()
+    await expect(page.get_by_test_id("ticket-status")).to_have_text("In progress")
+    await expect(page.get_by_test_id("customer-note")).to_contain_text("还是没收到，快递说放门口了")
+    reopened = f"🔁 工单 #{ticket_id} [delivery] 被客户重新打开"
+    told = await running.bot.api.wait_for(
+        "sendMessage", predicate=lambda call: str(call.params.get("text", "")).startswith(reopened)
+    )
+    assert "负责人：Lily" in told[0].params["text"]
+    await wang_fang.say("麻烦快点")  # already open again: staff are not told a second time
+    assert len([c for c in running.bot.api.calls("sendMessage") if str(c.params.get("text")).startswith(reopened)]) == 1
+
 
 async def test_a_label_set_in_the_browser_is_exported_into_training_data(
     browser: Browser, desk: tuple[Desk, str], tmp_path: Path
