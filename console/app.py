@@ -19,10 +19,12 @@ from console.campaigns import campaigns_pages_router
 from console.campaigns_api import campaigns_router
 from console.customers import customers_router
 from console.labels import labels_router
+from console.links import links_router
 from console.orders_api import orders_router
 from console.reports import reports_router
 from console.security import security_headers
 from console.sessions import SessionStore
+from console.staff_pages import staff_router
 from console.supervision import supervision_router
 from console.takeover import takeover_router
 from console.tickets import tickets_router
@@ -89,6 +91,14 @@ def create_app(
                     rules=services.rules,
                 )
             )
+            if settings.console.tracks_links:
+                app.include_router(
+                    links_router(
+                        session_factory=services.session_factory,
+                        secret=settings.console.link_secret,
+                        clock=services.clock,
+                    )
+                )
             routers = (
                 auth_router,
                 takeover_router,
@@ -99,6 +109,7 @@ def create_app(
                 supervision_router,
                 campaigns_router,
                 campaigns_pages_router,
+                staff_router,
                 _home_router,
             )
             for router in routers:

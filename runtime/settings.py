@@ -216,6 +216,21 @@ class ConsoleSettings(_Section):
     console_host: str = Field("127.0.0.1", alias="CONSOLE_HOST")
     console_port: int = Field(8080, alias="CONSOLE_PORT", ge=1, le=65535)
     shop_api_key: str = Field("", alias="SHOP_API_KEY")
+    # Where customers' browsers reach the console (https://desk.example.com). With LINK_SECRET set, a
+    # campaign's link button goes through it (/go/...) so that presses are counted; without, links go direct.
+    public_url: str = Field("", alias="CONSOLE_PUBLIC_URL")
+    link_secret: str = Field("", alias="LINK_SECRET")
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("expected the console's address as customers reach it, e.g. https://desk.example.com")
+        return value.rstrip("/")
+
+    @property
+    def tracks_links(self) -> bool:
+        return bool(self.public_url and self.link_secret)
 
 
 class Settings:
@@ -249,6 +264,8 @@ class Settings:
                 raise SettingsError(f"{variable}: set a real secret (CAREBOT_ENV=production refuses '{value}')")
         if self.bot.webhook_url and self.bot.webhook_secret.strip().lower() in PLACEHOLDER_SECRETS:
             raise SettingsError("WEBHOOK_SECRET: a webhook in production needs a random secret token")
+        if self.console.public_url and self.console.link_secret.strip().lower() in PLACEHOLDER_SECRETS:
+            raise SettingsError("LINK_SECRET: counted campaign links (CONSOLE_PUBLIC_URL) need a random secret")
 
 
 class SettingsError(Exception):

@@ -23,10 +23,12 @@ from taskiq import AsyncBroker
 from taskiq.api import run_receiver_task
 from telegram import Bot
 
+from actions.deliveries import Outgoing
 from actions.outreach_guards import GuardPolicy, QuietHours
+from actions.tracked_links import link_token
 from bot.telegram.aiohttp_request import AiohttpRequest
 from bot.telegram.console_desk import open_telegram_desk
-from bot.telegram.outbound import TelegramOutreach
+from bot.telegram.outbound import LinkFor, TelegramOutreach, direct_link
 from bot.telegram.sender import Bucket, Sender, TelegramLimits
 from carebot.context import run, settings_of
 from jobs.care_schedule import CareSchedule, outreach_jobs
@@ -35,7 +37,7 @@ from jobs.outreach import OutreachSender
 from jobs.scheduler import DONE_SECONDS, Retry, ScheduledJob, build_scheduler, loyalty_jobs, run_claimed
 from jobs.tickets import ticket_jobs
 from runtime.services import Services, open_services, service_levels
-from runtime.settings import Settings
+from runtime.settings import ConsoleSettings, Settings
 from storage.redis_state import DistributedLock, RateLimiter
 
 logger = logging.getLogger(__name__)
@@ -178,7 +180,7 @@ async def outreach_sender(settings: Settings, services: Services) -> AsyncIterat
         )
         yield OutreachSender(
             session_factory=services.session_factory,
-            transport=TelegramOutreach(sender),
+            transport=TelegramOutreach(sender, link_for=link_maker(settings.console)),
             policy=guard_policy(settings),
             worker=_worker_name(),
             **asdict(shape),
@@ -194,6 +196,19 @@ def steady(rate: float) -> Bucket:
     waited for its token and then for the network may arrive together with later ones, and Telegram counts
     arrivals."""
     return Bucket(rate_per_second=rate, capacity=max(1.0, min(rate / 3, MAX_BURST)))
+
+
+def link_maker(console: ConsoleSettings) -> LinkFor:
+    """Link buttons through the console's /go/ page (presses counted) when it has a public address."""
+    if not console.tracks_links:
+        return direct_link
+
+    def counted(item: Outgoing) -> str:
+        if item.delivery_id <= 0:  # a test send has no delivery to count the press on
+            return direct_link(item)
+        return f"{console.public_url}/go/{link_token(item.delivery_id, console.link_secret)}"
+
+    return counted
 
 
 def guard_policy(settings: Settings) -> GuardPolicy:

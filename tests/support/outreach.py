@@ -17,7 +17,7 @@ from telegram import Bot
 from actions import campaigns
 from actions.outreach_guards import GuardPolicy, QuietHours
 from bot.telegram.aiohttp_request import AiohttpRequest
-from bot.telegram.outbound import TelegramOutreach
+from bot.telegram.outbound import LinkFor, TelegramOutreach, direct_link
 from bot.telegram.sender import Sender, TelegramLimits
 from carebot.commands.worker import sending_shape, steady
 from jobs.outreach import OutreachSender, utc_now
@@ -88,6 +88,7 @@ async def outreach_sender(
     weekly_cap: int = 10,
     clock: Callable[[], datetime] = utc_now,
     batch_size: int | None = None,
+    link_for: LinkFor = direct_link,
 ) -> AsyncIterator[OutreachSender]:
     """A sending loop as the worker builds it, at `rate` messages a second (the fake enforces the same)."""
     shape = sending_shape(rate, 1000)
@@ -104,7 +105,7 @@ async def outreach_sender(
         )
         yield OutreachSender(
             session_factory=session_factory,
-            transport=TelegramOutreach(sender),
+            transport=TelegramOutreach(sender, link_for=link_for),
             policy=GuardPolicy(quiet_hours=quiet_hours, weekly_cap=weekly_cap, default_timezone=SHANGHAI),
             worker=worker,
             **asdict(shape),
