@@ -7,6 +7,7 @@ tickets that point at it keep naming the same person. Every change is audited.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.audit import record_staff_audit
 from actions.errors import DomainError
-from storage.models import STAFF_ROLES, Staff
+from storage.models import STAFF_ROLES, AuditLog, Staff
 
 MAX_NAME = 64  # shown to customers before every reply ("客服 {name}：…")
 MAX_TELEGRAM_ID = 2**63 - 1
@@ -42,6 +43,18 @@ class DuplicateStaffName(DomainError):
 
 class UnknownStaff(DomainError):
     """No staff member with this id or name."""
+
+
+class LastAdmin(DomainError):
+    """The last active admin cannot be demoted or deactivated: nobody could manage staff accounts any more."""
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    """A staff member as the staff page lists them."""
+
+    member: Staff
+    last_login: datetime | None
 
 
 async def add_staff(
@@ -119,10 +132,69 @@ async def remove_staff(*, session: AsyncSession, key: str, actor: str, now: date
     return member, True
 
 
+async def change_role(*, session: AsyncSession, staff_id: int, role: str, actor: str, now: datetime) -> Staff:
+    """Give a staff member another role (audited); LastAdmin when that would leave no active admin."""
+    if role not in STAFF_ROLES:
+        raise UnknownRole(f"unknown role {role!r}: expected one of {', '.join(STAFF_ROLES)}")
+    member = await _member(session, staff_id)
+    if member.role == role:
+        return member
+    if member.role == "admin" and member.active:
+        await _keep_an_admin(session, member)
+    old, member.role = member.role, role
+    details = {"name": member.name, "from": old, "to": role}
+    record_staff_audit(session, actor=actor, action="staff.role_changed", staff_id=member.id, details=details, now=now)
+    await session.flush()
+    return member
+
+
+async def set_active(*, session: AsyncSession, staff_id: int, active: bool, actor: str, now: datetime) -> Staff:
+    """Deactivate (they can no longer log in or act, and their console sessions end at their next request) or
+    reactivate a staff member (their Telegram id is still theirs: ids are unique); audited. LastAdmin for the
+    last active admin."""
+    member = await _member(session, staff_id)
+    if member.active == active:
+        return member
+    if not active and member.role == "admin":
+        await _keep_an_admin(session, member)
+    member.active = active
+    details = {"name": member.name, "role": member.role, "telegram_user_id": member.telegram_user_id}
+    action = "staff.reactivated" if active else "staff.removed"
+    record_staff_audit(session, actor=actor, action=action, staff_id=member.id, details=details, now=now)
+    await session.flush()
+    return member
+
+
+async def staff_overview(*, session: AsyncSession) -> list[StaffRow]:
+    """Everyone, active first, by name, with their last console login (from the audit log)."""
+    logins = (
+        select(AuditLog.target_id, func.max(AuditLog.created_at).label("last_login"))
+        .where(AuditLog.action == "console.login", AuditLog.target_type == "staff")
+        .group_by(AuditLog.target_id)
+    )
+    last_login = {int(target): at for target, at in (await session.execute(logins)).all()}
+    members = (await session.scalars(select(Staff).order_by(Staff.active.desc(), Staff.name, Staff.id))).all()
+    return [StaffRow(member=member, last_login=last_login.get(member.id)) for member in members]
+
+
 async def active_staff_by_telegram_id(*, session: AsyncSession, telegram_user_id: int) -> Staff | None:
     """The active staff member with this Telegram user id; None for anyone else (unknown or removed)."""
     query = select(Staff).where(Staff.telegram_user_id == telegram_user_id, Staff.active.is_(True))
     return await session.scalar(query)
+
+
+async def _member(session: AsyncSession, staff_id: int) -> Staff:
+    member = await session.get(Staff, staff_id)
+    if member is None:
+        raise UnknownStaff(f"no staff member #{staff_id}")
+    return member
+
+
+async def _keep_an_admin(session: AsyncSession, leaving: Staff) -> None:
+    """LastAdmin unless another active admin remains (checked under a lock on the admins' rows)."""
+    query = select(Staff.id).where(Staff.role == "admin", Staff.active.is_(True), Staff.id != leaving.id)
+    if not (await session.scalars(query.with_for_update())).first():
+        raise LastAdmin("the last active admin cannot be demoted or deactivated: make someone else admin first")
 
 
 def _valid_name(raw: str) -> str:

@@ -1,6 +1,6 @@
 """The console in a real Chromium (Playwright): login and logout, a wrong password, an agent refused a
-supervisor page, a form posted without its CSRF token, and the whole takeover round trip with the customer
-on the fake Bot API."""
+supervisor page, a form posted without its CSRF token, the whole takeover round trip with the customer
+on the fake Bot API, tickets, labels, reports, and an admin managing staff accounts."""
 
 from __future__ import annotations
 
@@ -215,3 +215,39 @@ async def test_the_reports_page(browser: Browser, desk: tuple[Desk, str]) -> Non
     download = await download_info.value
     assert download.suggested_filename.startswith("conversations-")
     await screenshot(page, "reports")
+
+
+async def test_an_admin_adds_a_member_changes_their_role_and_deactivates_them(
+    browser: Browser, desk: tuple[Desk, str]
+) -> None:
+    _, url = desk
+    page = await browser.new_page(viewport={"width": 1200, "height": 900})
+    await log_in(page, url, "Ada", PASSWORD)
+    await page.get_by_role("link", name="Staff").click()
+    await page.get_by_label("Name (customers see it before every reply)").fill("Nina")
+    await page.get_by_label("Telegram user id (to act in the staff group; optional)").fill("4242")
+    await page.get_by_role("button", name="Add", exact=True).click()
+    shown = page.get_by_test_id("one-time-password")
+    await expect(shown).to_contain_text("One-time password for Nina")
+    password = (await shown.locator("code").inner_text()).strip()
+
+    nina_page = await browser.new_page()  # Nina's own browser: she logs in with the password handed over
+    await log_in(nina_page, url, "Nina", password)
+    await expect(nina_page.get_by_test_id("who")).to_have_text("Nina · agent")
+
+    row = page.locator("[data-testid=staff-row][data-name=Nina]")
+    await row.get_by_role("combobox").select_option("supervisor")
+    await row.get_by_role("button", name="Change role").click()
+    await expect(page.get_by_role("status")).to_have_text("Role changed.")
+    await expect(row.get_by_role("combobox")).to_have_value("supervisor")
+    await nina_page.goto(f"{url}/")
+    await expect(nina_page.get_by_test_id("who")).to_have_text("Nina · supervisor")
+    await screenshot(page, "staff")
+
+    await row.get_by_role("button", name="Deactivate").click()
+    await expect(page.get_by_role("status")).to_contain_text("Deactivated")
+    await expect(row.get_by_test_id("staff-active")).to_have_text("no")
+    await nina_page.goto(f"{url}/queue")
+    await expect(nina_page).to_have_url(f"{url}/login?next=/queue")  # her session ended
+    await log_in(nina_page, url, "Nina", password)
+    await expect(nina_page.get_by_role("alert")).to_have_text("Wrong name or password.")
