@@ -19,7 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, inspect, select, update
+from sqlalchemy import delete, func, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.audit import record_audit
@@ -35,6 +35,7 @@ from storage.models import (
     MessageLog,
     Order,
     Redemption,
+    RestockRequest,
     Ticket,
     TicketNote,
 )
@@ -49,6 +50,7 @@ RELATED: dict[str, type[Base]] = {
     "handoffs": Handoff,
     "messages": MessageLog,
     "deliveries": Delivery,
+    "restock_requests": RestockRequest,
 }
 
 
@@ -100,6 +102,7 @@ async def erase_customer(*, session: AsyncSession, customer_id: int, actor: str,
     )
     # The ledger keeps that a message went out (for the campaign's figures), not what it said to whom.
     await session.execute(update(Delivery).where(Delivery.customer_id == customer_id).values(text=""))
+    await session.execute(delete(RestockRequest).where(RestockRequest.customer_id == customer_id))
     record_audit(
         session,
         actor=actor,

@@ -75,6 +75,7 @@ BUTTON_HANDLERS: dict[str, ButtonHandler] = {
     "rate": rating.on_button,
     "browse": shop.browse_button,
     "campaign": menu.campaign_button,
+    "restock": shop.restock_button,
 }
 
 # Questions recognised by their words (bot/topics.py) before the NLU is asked.
@@ -85,6 +86,7 @@ TOPIC_HANDLERS: dict[str, Handler] = {
     "referral": care.invite,
     "catalogue": shop.browse_catalogue,
     "returns_policy": shop.returns_policy,
+    "restock": shop.restock_typed,
 }
 
 # The question a flow is waiting on, asked again after an aside (stopping promotions mid-complaint).

@@ -12,7 +12,7 @@ from typing import Literal
 
 from bot.patterns import fold
 
-Topic = Literal["bot_identity", "points_expiry", "points_earning", "referral", "catalogue", "returns_policy"]
+Topic = Literal["bot_identity", "points_expiry", "points_earning", "referral", "catalogue", "returns_policy", "restock"]
 
 BOT_IDENTITY = re.compile(
     r"你是(?:不是)?(?:机器人|真人|人工|ai|人吗|人还是)|你是人吗|是机器人吗|是不是机器人|是真人吗|是不是真人|机器人吗|"
@@ -47,6 +47,14 @@ RETURNS_POLICY = re.compile(
     r"(?:return|refund|exchange|warranty)\s+(?:policy|policies|rules|period|terms)|"
     r"how\s+long\s+(?:is\s+the\s+|do\s+i\s+have\s+(?:to|for)\s+(?:a\s+)?)?(?:warranty|return|returns|refund)"
 )
+# "到货通知我", "有货了告诉我", "notify me when it's back": a restock notice for the product named or just discussed.
+RESTOCK = re.compile(
+    r"(?:到货|有货|补货|上架)了?(?:的话|以后|之后|后)?[，,]?(?:请|麻烦|记得)?(?:你们?)?(?:通知|告诉|提醒|叫|call)一?下?我|"
+    r"到货(?:通知|提醒)|补货(?:通知|提醒)|(?:订阅|预约)(?:到货|补货)|"
+    r"notify\s+me|(?:let|tell|message|text|ping)\s+me\s+(?:know\s+)?(?:when|once|if)\s+(?:it|they|the\s+\w+(?:\s+\w+)?)"
+    r"\s*(?:'s|'re|is|are)?\s+(?:back|in\s+stock|available|restocked)|restock\s+(?:alert|notice|notification)|"
+    r"back[-\s]in[-\s]stock\s+(?:alert|notice|notification)"
+)
 TOPICS: tuple[tuple[Topic, re.Pattern[str]], ...] = (
     ("bot_identity", BOT_IDENTITY),
     ("points_expiry", POINTS_EXPIRY),
@@ -54,6 +62,7 @@ TOPICS: tuple[tuple[Topic, re.Pattern[str]], ...] = (
     ("referral", REFERRAL),
     ("catalogue", CATALOGUE),
     ("returns_policy", RETURNS_POLICY),
+    ("restock", RESTOCK),
 )
 MAX_TOPIC_TEXT = 60  # longer messages say more than one of these questions: the NLU reads them
 

@@ -1,4 +1,6 @@
-"""`POST /api/orders` for the shop's systems: API key, idempotent by the shop's order id, JSON errors by field."""
+"""The shop's systems API: `POST /api/orders` (idempotent by the shop's order id) and
+`PUT /api/products/{sku}/stock` (the stock count; a product back in stock notifies the customers waiting for
+it). API key, JSON errors by field."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from actions.errors import DomainError
 from actions.orders import InvalidOrder, OrderConflict, OrderOutcome, record_order
+from actions.restock import UnknownProduct, set_stock
 from actions.rules import LoyaltyRules
 from storage.base import utcnow
 from storage.engine import SessionFactory
@@ -36,6 +39,14 @@ class OrderIn(BaseModel):
     source: str = Field(default="shop", min_length=1, max_length=32, pattern=r"^[a-z0-9_-]+$")
 
 
+class StockIn(BaseModel):
+    """A product's stock count as the shop's systems send it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stock: int = Field(ge=0, le=10_000_000)
+
+
 def orders_router(
     *,
     session_factory: SessionFactory,
@@ -43,16 +54,41 @@ def orders_router(
     rules: LoyaltyRules,
     clock: Callable[[], datetime] = utcnow,
 ) -> APIRouter:
-    """The orders endpoint bound to a database, the shop's API key and the loyalty rules."""
+    """The orders and stock endpoints bound to a database, the shop's API key and the loyalty rules."""
     router = APIRouter()
 
-    @router.post("/api/orders", status_code=201)
-    async def post_order(request: Request, x_api_key: str | None = Header(default=None)) -> JSONResponse:
-        """Record a paid, refunded or cancelled order; 201 when new, 200 when known (changed or not)."""
+    def _refused(x_api_key: str | None) -> JSONResponse | None:
         if not api_key:
             return _errors(503, [("api_key", "the orders API is off: set SHOP_API_KEY")])
         if x_api_key is None or not secrets.compare_digest(x_api_key.encode(), api_key.encode()):
             return _errors(401, [("X-API-Key", "missing or wrong API key")])
+        return None
+
+    @router.put("/api/products/{sku}/stock")
+    async def put_stock(sku: str, request: Request, x_api_key: str | None = Header(default=None)) -> JSONResponse:
+        """Set a product's stock; when it is back in stock, restock notices go into the delivery ledger."""
+        refused = _refused(x_api_key)
+        if refused is not None:
+            return refused
+        try:
+            body = StockIn.model_validate(await request.json())
+        except ValidationError as error:
+            return _errors(422, [(_field_name(item["loc"]), item["msg"]) for item in error.errors()])
+        except ValueError:
+            return _errors(422, [("body", "expected a JSON object")])
+        try:
+            async with session_factory() as session, session.begin():
+                change = await set_stock(session=session, sku=sku, stock=body.stock, now=clock())
+        except UnknownProduct:
+            return _errors(404, [("sku", "unknown product")])
+        return JSONResponse({"sku": sku, "stock": body.stock, "before": change.before, "notices": change.notices})
+
+    @router.post("/api/orders", status_code=201)
+    async def post_order(request: Request, x_api_key: str | None = Header(default=None)) -> JSONResponse:
+        """Record a paid, refunded or cancelled order; 201 when new, 200 when known (changed or not)."""
+        refused = _refused(x_api_key)
+        if refused is not None:
+            return refused
         try:
             order = OrderIn.model_validate(await request.json())
         except ValidationError as error:

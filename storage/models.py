@@ -423,6 +423,26 @@ class Product(Base):
         return localized(self.specs_zh, self.specs_en, language)
 
 
+class RestockRequest(Base):
+    """A customer asked to be told when an out-of-stock product is back: one per customer and product.
+
+    `notified_at` is set when the notice is put in the delivery ledger; asking again later (sold out once
+    more) clears it, and the next restock notifies again."""
+
+    __tablename__ = "restock_requests"
+
+    id: Mapped[IntPk]
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    notified_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("customer_id", "product_id", name="uq_restock_requests_customer_product"),
+        Index("ix_restock_requests_product_waiting", "product_id", "notified_at"),
+    )
+
+
 class FaqEntry(Base):
     __tablename__ = "faq_entries"
 
@@ -585,6 +605,7 @@ __all__ = [
     "Order",
     "Product",
     "Redemption",
+    "RestockRequest",
     "Reward",
     "Segment",
     "Staff",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from actions import products, restock
 from actions.deliveries import record_button_press
 from bot.callbacks import Callback
 from bot.conversation import Reply
-from bot.handlers import loyalty
+from bot.handlers import loyalty, shop
 from bot.replies import main_menu
 from bot.turn import Turn
 
@@ -90,7 +91,8 @@ def odd_input(turn: Turn, kind: str) -> list[Reply]:
 async def campaign_button(turn: Turn, callback: Callback) -> list[Reply]:
     """The button of a campaign or care message that leads back into the chat: counted (first press by the
     customer it was sent to; a forged or foreign id counts nothing), then what the message was about: the
-    points for a re-engagement or expiry reminder, the membership for a new tier, else the menu."""
+    points for a re-engagement or expiry reminder, the membership for a new tier, the product for a restock
+    notice, else the menu."""
     delivery_id = callback.part(0) or ""
     source = None
     if delivery_id.isdigit():
@@ -101,4 +103,8 @@ async def campaign_button(turn: Turn, callback: Callback) -> list[Reply]:
         return await loyalty.check_points(turn)
     if source and source.startswith("tier_upgrade:"):
         return await loyalty.membership_info(turn)
+    product_id = restock.product_of_source(source) if source else None
+    product = await products.get_product(session=turn.session, product_id=product_id) if product_id else None
+    if product is not None:  # a restock notice: the product's card
+        return [shop.product_card(turn, product)]
     return main_menu(turn, "greet.hello")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from actions import faq, orders, products, tickets
+from actions import faq, orders, products, restock, tickets
 from bot import callbacks
 from bot.callbacks import Callback
 from bot.conversation import Button, Reply
@@ -24,8 +24,20 @@ def _price(amount: Decimal) -> str:
     return f"{amount:.2f}"
 
 
+def _with_restock_offer(turn: Turn, product: Product, reply: Reply) -> Reply:
+    """A sold-out product's answer offers a restock notice (a button; "到货通知我" typed works too)."""
+    if product.stock > 0:
+        return reply
+    button = Button(turn.t("restock.button"), callbacks.encode("restock", product.id))
+    return Reply(reply.text + "\n" + turn.t("restock.offer"), (*reply.buttons, (button,)))
+
+
 def product_card(turn: Turn, product: Product) -> Reply:
     turn.state["product_id"] = product.id
+    return _with_restock_offer(turn, product, _card(turn, product))
+
+
+def _card(turn: Turn, product: Product) -> Reply:
     return turn.reply(
         "product.card",
         name=product.name_in(turn.language),
@@ -38,8 +50,14 @@ def product_card(turn: Turn, product: Product) -> Reply:
 
 
 def _attribute_answer(turn: Turn, product: Product, attribute: str) -> Reply:
-    name = product.name_in(turn.language)
     turn.state["product_id"] = product.id  # "how much is it?" next refers to this one
+    if attribute not in products.PRODUCT_ATTRIBUTES or attribute == "specs":
+        return product_card(turn, product)
+    return _with_restock_offer(turn, product, _attribute_reply(turn, product, attribute))
+
+
+def _attribute_reply(turn: Turn, product: Product, attribute: str) -> Reply:
+    name = product.name_in(turn.language)
     if attribute == "price" and product.stock <= 0:  # a price alone would promise what we cannot send
         return turn.reply("product.price_sold_out", name=name, price=_price(product.price))
     if attribute == "price":
@@ -50,9 +68,7 @@ def _attribute_answer(turn: Turn, product: Product, attribute: str) -> Reply:
         return turn.reply("product.stock_no", name=name)
     if attribute == "colours":
         return turn.reply("product.colours", name=name, colours=_listing(turn, list(product.colours_in(turn.language))))
-    if attribute == "sizes":
-        return turn.reply("product.sizes", name=name, sizes=_listing(turn, list(product.sizes)))
-    return product_card(turn, product)
+    return turn.reply("product.sizes", name=name, sizes=_listing(turn, list(product.sizes)))
 
 
 async def product_question(turn: Turn) -> list[Reply]:
@@ -97,7 +113,7 @@ async def product_follow_up(turn: Turn) -> list[Reply] | None:
     if product is None:
         return None
     if attribute is None and colour is not None:
-        return [_colour_answer(turn, product, colour.group(0))]
+        return [_with_restock_offer(turn, product, _colour_answer(turn, product, colour.group(0)))]
     return [_attribute_answer(turn, product, attribute or "card")]
 
 
@@ -225,3 +241,36 @@ async def browse_button(turn: Turn, callback: Callback) -> list[Reply]:
 def _item_label(turn: Turn, product: Product) -> str:
     key = "catalogue.item" if product.stock > 0 else "catalogue.item_sold_out"
     return turn.t(key, name=product.name_in(turn.language), price=_price(product.price))
+
+
+async def restock_button(turn: Turn, callback: Callback) -> list[Reply]:
+    """ "Notify me when it's back" under a sold-out product."""
+    value = callback.part(0) or ""
+    product = await products.get_product(session=turn.session, product_id=int(value)) if value.isdigit() else None
+    if product is None:
+        return stale_button(turn)
+    return await _restock_notice(turn, product)
+
+
+async def restock_typed(turn: Turn) -> list[Reply]:
+    """ "到货通知我" / "let me know when it's back": about the product named, else the one just talked about."""
+    named = await products.find_products(session=turn.session, text=simplified(turn.incoming.text), limit=1)
+    remembered = turn.state.get("product_id")
+    product = named[0] if named else None
+    if product is None and isinstance(remembered, int):
+        product = await products.get_product(session=turn.session, product_id=remembered)
+    if product is None:
+        return [turn.reply("restock.which")]
+    return await _restock_notice(turn, product)
+
+
+async def _restock_notice(turn: Turn, product: Product) -> list[Reply]:
+    turn.state["product_id"] = product.id
+    name = product.name_in(turn.language)
+    try:
+        _, new = await restock.request_notice(
+            session=turn.session, customer_id=turn.customer.id, product=product, now=turn.now
+        )
+    except restock.InStock:
+        return [turn.reply("restock.in_stock", name=name, count=product.stock)]
+    return [turn.reply("restock.saved" if new else "restock.already", name=name)]

@@ -7,9 +7,10 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from actions import restock
 from bot.pipeline import Pipeline
 from storage.engine import SessionFactory
-from storage.models import Order, Ticket
+from storage.models import Delivery, Order, Product, Ticket
 from tests.bot.conftest import NOW, Chat, customer_of, text_of
 from tests.support.fake_nlu import ScriptedNlu
 
@@ -103,3 +104,23 @@ async def test_a_return_is_only_for_the_customers_own_orders(
     async with shop() as session:
         assert (await session.scalars(select(Ticket))).all() == []
     assert forged.replies and "#" not in text_of(forged)
+
+
+async def test_the_button_of_a_restock_notice_shows_the_product(
+    chat: Chat, nlu: ScriptedNlu, shop: SessionFactory
+) -> None:
+    nlu.say("保温杯有货吗", "product_question", product="保温杯")
+    asked = await chat.say("保温杯有货吗")
+    assert "暂时缺货" in text_of(asked)
+    await chat.press("v1:restock:")
+    customer = await customer_of(shop, 42)
+    async with shop() as session, session.begin():
+        cup = await session.scalar(select(Product).where(Product.name_zh == "保温杯"))
+        assert cup is not None
+        change = await restock.set_stock(session=session, sku=cup.sku, stock=6, now=NOW)
+        assert change.notices == 1
+        delivery = await session.scalar(select(Delivery).where(Delivery.customer_id == customer.id))
+        assert delivery is not None
+    outcome = await chat.send("callback", callback_data=f"v1:campaign:{delivery.id}")
+    assert "保温杯" in text_of(outcome) and "有货（6 件）" in text_of(outcome)
+    assert not [button for button in chat.buttons if button.data.startswith("v1:restock:")]  # in stock now

@@ -34,13 +34,13 @@ from nlu.client import NluClient
 from runtime.services import Services
 from runtime.settings import NluSettings
 from storage.engine import SessionFactory
-from storage.models import Customer, Handoff, MessageLog, Redemption, Ticket
+from storage.models import Customer, Handoff, MessageLog, Redemption, RestockRequest, Ticket
 from storage.redis_state import DialogueStore
 from tests.bot.conftest import NOW
 
 STORIES_DIR = Path(__file__).parent / "stories"
 STEP_KEYS = {"say", "press", "command", "intent", "handler", "flow", "contains", "not_contains", "buttons", "staff"}
-EXPECT_KEYS = {"tickets", "handoffs", "customer", "redemptions", "points"}
+EXPECT_KEYS = {"tickets", "handoffs", "customer", "redemptions", "points", "restock_requests"}
 UPDATE_IDS = count(700_000)
 
 
@@ -225,6 +225,7 @@ async def _check_effects(shop: SessionFactory, story: Story, customer_id: int) -
         tickets = list((await session.scalars(select(Ticket).order_by(Ticket.id))).all())
         handoffs = int(await session.scalar(select(func.count()).select_from(Handoff)) or 0)
         redemptions = int(await session.scalar(select(func.count()).select_from(Redemption)) or 0)
+        restock_requests = int(await session.scalar(select(func.count()).select_from(RestockRequest)) or 0)
         customer = await session.get(Customer, customer_id)
     assert customer is not None
     if "tickets" in expect:
@@ -240,6 +241,9 @@ async def _check_effects(shop: SessionFactory, story: Story, customer_id: int) -
         assert handoffs == expect["handoffs"], f"{where}: handoffs {handoffs}"
     if "redemptions" in expect:
         assert redemptions == expect["redemptions"], f"{where}: redemptions {redemptions}"
+    if "restock_requests" in expect:
+        wanted_requests = expect["restock_requests"]
+        assert restock_requests == wanted_requests, f"{where}: restock requests {restock_requests}"
     if "points" in expect:
         assert customer.points_balance == expect["points"], f"{where}: points {customer.points_balance}"
     for key, value in (expect.get("customer") or {}).items():

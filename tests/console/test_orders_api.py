@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from console.app import create_orders_app
 from storage.engine import SessionFactory
-from storage.models import Customer
+from storage.models import Customer, Product
 from tests.support.loyalty import NOW, RULES, make_customer
 
 KEY = "shop-secret-key"
@@ -114,3 +114,20 @@ async def test_api_is_off_without_a_key(session_factory: SessionFactory) -> None
         response = await client.post("/api/orders", json=ORDER, headers={"X-API-Key": ""})
         assert response.status_code == 503
         assert (await client.get("/healthz")).json() == {"status": "ok"}
+
+
+async def test_stock_is_set_by_sku_with_the_api_key(client: httpx.AsyncClient, session_factory: SessionFactory) -> None:
+    async with session_factory() as session, session.begin():
+        session.add(Product(sku="CUP", name_zh="保温杯", name_en="Thermos Cup", category="home", price=89, stock=0))
+    ok = await client.put("/api/products/CUP/stock", json={"stock": 7})
+    assert ok.status_code == 200 and ok.json() == {"sku": "CUP", "stock": 7, "before": 0, "notices": 0}
+    async with session_factory() as session:
+        assert await session.scalar(select(Product.stock).where(Product.sku == "CUP")) == 7
+    unknown = await client.put("/api/products/NOPE/stock", json={"stock": 1})
+    assert unknown.status_code == 404 and _fields(unknown) == ["sku"]
+    negative = await client.put("/api/products/CUP/stock", json={"stock": -1})
+    assert negative.status_code == 422 and _fields(negative) == ["stock"]
+    extra = await client.put("/api/products/CUP/stock", json={"stock": 1, "price": 2})
+    assert extra.status_code == 422
+    keyless = await client.put("/api/products/CUP/stock", json={"stock": 1}, headers={"X-API-Key": "wrong"})
+    assert keyless.status_code == 401
