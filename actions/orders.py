@@ -60,10 +60,16 @@ async def record_order(
     ordered_at: datetime,
     status: str,
     now: datetime,
+    delivered_at: datetime | None = None,
 ) -> OrderOutcome:
-    """Create or update one order and apply its points; see the module docstring for the rules."""
+    """Create or update one order and apply its points; see the module docstring for the rules.
+
+    `delivered_at`, when the shop knows it, starts the return window; sent later for a known order it is
+    recorded (a change without points)."""
     currency = currency.upper()
     _check_values(rules=rules, amount=amount, currency=currency, ordered_at=ordered_at, status=status, now=now)
+    if delivered_at is not None and not ordered_at <= delivered_at <= now + CLOCK_SKEW:
+        raise InvalidOrder("delivered_at", "must lie between the order date and now")
     existing = await session.scalar(select(Order).where(Order.source == source, Order.order_id == order_id))
     if existing is None:
         return await _create(
@@ -77,13 +83,18 @@ async def record_order(
                 currency=currency,
                 ordered_at=ordered_at,
                 status=status,
+                delivered_at=delivered_at,
                 created_at=now,
             ),
             now=now,
         )
     _check_unchanged_facts(existing, customer_id=customer_id, amount=amount)
+    delivered = delivered_at is not None and existing.delivered_at != delivered_at
+    if delivered:
+        existing.delivered_at, existing.updated_at = delivered_at, now
+        await session.flush()
     if existing.status == status:
-        return OrderOutcome(order=existing, created=False, changed=False, points_delta=0)
+        return OrderOutcome(order=existing, created=False, changed=delivered, points_delta=0)
     if status == "paid":
         raise OrderConflict(f"order {order_id} was {existing.status}; it cannot be paid again")
     reversed_points = 0

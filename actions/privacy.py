@@ -37,6 +37,7 @@ from storage.models import (
     Redemption,
     RestockRequest,
     Ticket,
+    TicketAttachment,
     TicketNote,
 )
 
@@ -88,6 +89,7 @@ async def erase_customer(*, session: AsyncSession, customer_id: int, actor: str,
     # Staff notes on the customer's tickets may quote them too.
     their_tickets = select(Ticket.id).where(Ticket.customer_id == customer_id)
     await session.execute(update(TicketNote).where(TicketNote.ticket_id.in_(their_tickets)).values(text=""))
+    await session.execute(delete(TicketAttachment).where(TicketAttachment.ticket_id.in_(their_tickets)))
     await session.execute(
         update(Handoff)
         .where(Handoff.customer_id == customer_id, Handoff.status.in_(OPEN_HANDOFF))

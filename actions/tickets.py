@@ -7,6 +7,8 @@ and gets half the time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -16,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actions.customers import UnknownCustomer
 from actions.errors import DomainError
 from actions.sla import ALWAYS_OPEN, BusinessHours, SlaTargets, response_due
-from storage.models import Customer, Ticket, Tier
+from storage.models import Customer, Ticket, TicketAttachment, Tier
 
 # What a customer can complain about; returns and feedback are tickets too, opened by their own functions.
 TICKET_CATEGORIES = ("quality", "delivery", "wrong_item", "service", "other")
@@ -203,3 +205,38 @@ async def start_return_request(
         business=business,
         targets=targets,
     )
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A photo a customer sent in the chat, as the transport identifies it."""
+
+    chat_id: int
+    message_id: int
+    file_id: str | None = None
+
+
+async def attach_photos(*, session: AsyncSession, ticket_id: int, photos: Sequence[Photo], now: datetime) -> int:
+    """Keep the photos with the ticket (each message once, also when the same request is submitted twice);
+    how many were new."""
+    known = set(
+        await session.scalars(select(TicketAttachment.message_id).where(TicketAttachment.ticket_id == ticket_id))
+    )
+    added = 0
+    for photo in photos:
+        if photo.message_id in known:
+            continue
+        known.add(photo.message_id)
+        added += 1
+        session.add(
+            TicketAttachment(
+                ticket_id=ticket_id,
+                kind="photo",
+                telegram_file_id=photo.file_id,
+                chat_id=photo.chat_id,
+                message_id=photo.message_id,
+                created_at=now,
+            )
+        )
+    await session.flush()
+    return added

@@ -31,6 +31,7 @@ class Incoming:
     command_args: str = ""
     callback_data: str | None = None
     message_id: int | None = None  # the transport's id of this message, so media can be copied to staff
+    file_id: str | None = None  # the transport's id of a photo's file, kept with a ticket it is attached to
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,11 @@ FLOW_REPROMPTS: dict[str, Callable[[Turn], list[Reply]]] = {
     "return": returns.reprompt,
 }
 
+# A photo sent while a flow waits (the returns flow's photo step); None when the flow does not take it.
+FLOW_MEDIA_HANDLERS: dict[str, Callable[[Turn], Awaitable[list[Reply] | None]]] = {
+    "return": returns.on_photo,
+}
+
 # A flow's text handler returns None when the text is not for it (the flow has ended; the NLU decides).
 FLOW_TEXT_HANDLERS: dict[str, Callable[[Turn, str], Awaitable[list[Reply] | None]]] = {
     "redeem": redeem.on_text,

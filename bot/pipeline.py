@@ -27,6 +27,7 @@ from bot.handlers import care, menu, shop
 from bot.intents import (
     BUTTON_HANDLERS,
     COMMAND_HANDLERS,
+    FLOW_MEDIA_HANDLERS,
     FLOW_REPROMPTS,
     FLOW_TEXT_HANDLERS,
     INTENT_HANDLERS,
@@ -252,6 +253,13 @@ class Pipeline:
             if incoming.command in ASIDE_COMMANDS:  # /stop inside a complaint: done, and the complaint goes on
                 replies += self._reprompt(turn)
             return replies
+        waiting = turn.flow
+        take_media = FLOW_MEDIA_HANDLERS.get(str(waiting.get("name"))) if waiting is not None else None
+        if incoming.kind == "photo" and take_media is not None:  # a photo the flow asked for (returns)
+            taken = await take_media(turn)
+            if taken is not None:
+                turn.handler = f"flow.{waiting.get('name') if waiting else ''}.photo"
+                return taken
         if incoming.kind != "text":
             turn.handler = f"odd.{incoming.kind}"
             return menu.odd_input(turn, incoming.kind)

@@ -36,6 +36,7 @@ class OrderIn(BaseModel):
     currency: str = Field(default="CNY", pattern=r"^[A-Za-z]{3}$")
     ordered_at: AwareDatetime
     status: Literal["paid", "refunded", "cancelled"]
+    delivered_at: AwareDatetime | None = None  # when the customer received it: the return window starts there
     source: str = Field(default="shop", min_length=1, max_length=32, pattern=r"^[a-z0-9_-]+$")
 
 
@@ -129,6 +130,7 @@ async def _record(
                     ordered_at=order.ordered_at,
                     status=order.status,
                     now=now,
+                    delivered_at=order.delivered_at,
                 )
         except OrderConflict as error:
             return _errors(409, [("order_id", str(error))])

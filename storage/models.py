@@ -144,6 +144,8 @@ class Order(Base):
     status: Mapped[str] = mapped_column(String(16))
     shipping_status: Mapped[str | None] = mapped_column(String(32))
     tracking_number: Mapped[str | None] = mapped_column(String(64))
+    # When the customer received it, if the shop says: the 7-day return window starts here (else at ordered_at).
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[Created]
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
@@ -282,6 +284,22 @@ class Ticket(Base):
         Index("ix_tickets_open_by_priority", "status", "priority", "sla_due_at"),
         Index("ix_tickets_customer", "customer_id"),
     )
+
+
+class TicketAttachment(Base):
+    """A photo the customer sent with a request (the returns flow): Telegram keeps the file, we keep its ids."""
+
+    __tablename__ = "ticket_attachments"
+
+    id: Mapped[IntPk]
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    kind: Mapped[str] = mapped_column(String(16), default="photo")
+    telegram_file_id: Mapped[str | None] = mapped_column(String(200))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[Created]
+
+    __table_args__ = (Index("ix_ticket_attachments_ticket", "ticket_id"),)
 
 
 class TicketNote(Base):
@@ -610,6 +628,7 @@ __all__ = [
     "Segment",
     "Staff",
     "Ticket",
+    "TicketAttachment",
     "TicketNote",
     "Tier",
 ]

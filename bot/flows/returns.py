@@ -1,24 +1,30 @@
-"""Returns and warranty: order (the customer's own, picked or typed) -> item -> reason -> confirm -> ticket.
+"""Returns and warranty: order (the customer's own, picked or typed) -> item -> reason -> photos (optional)
+-> confirm -> ticket.
 
 The policy is said first (returns within 7 days of delivery, faulty items exchanged within 15 days,
-electronics one-year warranty). Orders hold no delivery date, so an order placed more than 7 days ago is
-flagged in the ticket for staff to check against the delivery date, and the customer is told so.
+electronics one-year warranty). The 7 days are counted from the order's delivery date, or from the order
+date when the shop sent none; outside them the customer is told so plainly (with what still applies and a
+person offered), and the ticket says so for staff. Orders hold no items, so the item is asked in words.
+Photos sent at the photo step go with the ticket (kept, and copied to the staff group); "跳过" / "skip" /
+"没有" moves on.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
-from datetime import datetime
 
 from actions import orders, products, tickets
 from bot import callbacks
 from bot.callbacks import Callback
-from bot.conversation import Button, Reply
-from bot.flows.yesno import is_acknowledgement, yes_or_no
+from bot.conversation import Button, Reply, StaffNotice
+from bot.flows.yesno import is_acknowledgement, normalise, yes_or_no
 from bot.patterns import find_order_id
 from bot.replies import stale_button
 from bot.slots import ask_again, is_no_answer
+from bot.texts import text as catalogue_text
 from bot.turn import Turn
+from storage.models import Order, Ticket
 
 REASONS = ("size", "faulty", "not_as_described", "wrong_item", "changed_mind")
 RETURN_DAYS = 7
@@ -26,6 +32,12 @@ OFFERED_ORDERS = 3
 MAX_ITEM = 200
 MAX_REASON = 500
 FILLER = frozenset({"hmm", "hm", "um", "uh", "er", "what", "?", "？", "啊", "呃", "额", "哦", "诶"})
+MAX_PHOTOS = 10
+# "That's all" at the photo step: the photos sent so far (or none) go with the request.
+PHOTOS_DONE = re.compile(
+    r"^(?:好了?|好的|行了?|发完了?|就这些|就这样|没了|没有了|完了|可以了|ok|okay|done|finished|that'?s all|that'?s it|"
+    r"no more|all done|no photos?|none)$"
+)
 
 
 async def start(turn: Turn) -> list[Reply]:
@@ -37,7 +49,7 @@ async def start(turn: Turn) -> list[Reply]:
     typed = (turn.nlu.entity("order_id") if turn.nlu else None) or find_order_id(said)
     own = await orders.find_order(session=turn.session, customer_id=turn.customer.id, order_id=typed) if typed else None
     if own is not None:
-        return replies + await _order_chosen(turn, own.order_id, own.ordered_at)
+        return replies + _order_chosen(turn, own)
     return replies + await _ask_order(turn)
 
 
@@ -79,16 +91,25 @@ def _reason_buttons(turn: Turn) -> list[list[Button]]:
     return rows
 
 
-async def _order_chosen(turn: Turn, order_id: str | None, ordered_at: datetime | None) -> list[Reply]:
+def _order_chosen(turn: Turn, order: Order | None) -> list[Reply]:
+    """The order (or none): where its return window stands, said plainly, then the next question."""
     flow = turn.flow or {}
-    flow["order_ref"] = order_id
-    if ordered_at is not None:
-        days = (turn.now - ordered_at).days
-        flow["late"] = days > RETURN_DAYS
-    replies: list[Reply] = []
-    if flow.get("late"):
-        replies.append(turn.reply("return.maybe_late", days=RETURN_DAYS))
-    return replies + _next_question(turn)
+    flow["order_ref"] = order.order_id if order is not None else None
+    if order is None:
+        return _next_question(turn)
+    since = order.delivered_at or order.ordered_at
+    counted_from = "delivery" if order.delivered_at is not None else "order"
+    days = (turn.now - since).days
+    flow.update(late=days > RETURN_DAYS, counted_from=counted_from)
+    day = since.astimezone(turn.services.timezone).date().isoformat()
+    if days <= RETURN_DAYS:
+        window = turn.reply(f"return.inside_window_{counted_from}", date=day, since=days, days=RETURN_DAYS)
+        return [window, *_next_question(turn)]
+    person = [[turn.button("menu.human", "menu", "request_human")]]
+    outside = turn.reply(
+        f"return.outside_window_{counted_from}", date=day, since=days, days=RETURN_DAYS, buttons=person
+    )
+    return [outside, *_next_question(turn)]
 
 
 def _next_question(turn: Turn) -> list[Reply]:
@@ -108,7 +129,33 @@ def reprompt(turn: Turn) -> list[Reply]:
         return [turn.reply("return.ask_item")]
     if step == "reason":
         return [turn.reply("return.ask_reason", buttons=_reason_buttons(turn))]
+    if step == "photos":
+        return [turn.reply("return.ask_photos", buttons=_photo_buttons(turn))]
     return _ask_confirmation(turn)
+
+
+def _photo_buttons(turn: Turn) -> list[list[Button]]:
+    done = "return.photos_done" if (turn.flow or {}).get("photos") else "return.photos_skip"
+    return [[turn.button(done, "ret", "photos")], [turn.button("flow.cancel_button", "flow", "cancel")]]
+
+
+def _ask_photos(turn: Turn) -> list[Reply]:
+    flow = turn.flow or {}
+    flow["step"] = "photos"
+    return [turn.reply("return.ask_photos", buttons=_photo_buttons(turn))]
+
+
+async def on_photo(turn: Turn) -> list[Reply] | None:
+    """A photo at the photo step goes with the request; at any other moment it is not this flow's."""
+    flow = turn.flow or {}
+    incoming = turn.incoming
+    if flow.get("step") != "photos" or incoming.message_id is None:
+        return None
+    photos: list[list[object]] = flow.setdefault("photos", [])
+    if len(photos) >= MAX_PHOTOS:
+        return [turn.reply("return.photos_enough", count=len(photos), buttons=_photo_buttons(turn))]
+    photos.append([incoming.chat_id, incoming.message_id, incoming.file_id])
+    return [turn.reply("return.photo_saved", count=len(photos), buttons=_photo_buttons(turn))]
 
 
 async def on_button(turn: Turn, callback: Callback) -> list[Reply]:
@@ -121,11 +168,13 @@ async def on_button(turn: Turn, callback: Callback) -> list[Reply]:
         own = await orders.find_order(session=turn.session, customer_id=turn.customer.id, order_id=value)
         if own is None:  # callback data is the client's: only their own orders
             return stale_button(turn)
-        return await _order_chosen(turn, own.order_id, own.ordered_at)
+        return _order_chosen(turn, own)
     if action == "noorder" and step == "order":
-        return await _order_chosen(turn, None, None)
+        return _order_chosen(turn, None)
     if action == "reason" and step == "reason" and value in REASONS:
         flow["reason"] = turn.t(f"return.reason.{value}")
+        return _ask_photos(turn)
+    if action == "photos" and step == "photos":
         return _ask_confirmation(turn)
     if action == "confirm" and step == "confirm":
         return await _create_ticket(turn)
@@ -139,9 +188,9 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
         typed = find_order_id(text) or text.strip().lstrip("#")
         own = await orders.find_order(session=turn.session, customer_id=turn.customer.id, order_id=typed)
         if own is not None:
-            return await _order_chosen(turn, own.order_id, own.ordered_at)
+            return _order_chosen(turn, own)
         if is_no_answer(text):
-            return await _order_chosen(turn, None, None)
+            return _order_chosen(turn, None)
         return ask_again(turn, "return.order_not_found", buttons=_order_buttons(turn))
     if step == "item":
         if is_no_answer(text) or is_acknowledgement(text) or _is_filler(text):
@@ -152,7 +201,9 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
         if is_no_answer(text) or is_acknowledgement(text) or _is_filler(text):
             return ask_again(turn, "return.ask_reason", buttons=_reason_buttons(turn))
         flow["reason"] = text[:MAX_REASON]
-        return _ask_confirmation(turn)
+        return _ask_photos(turn)
+    if step == "photos":
+        return await _photos_answer(turn, text)
     if step == "confirm":
         answer = await yes_or_no(turn, text)
         if answer is True:
@@ -162,6 +213,18 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
             return [turn.reply("flow.cancelled")]
         return ask_again(turn, "return.confirm_again", buttons=_confirm_buttons(turn))
     return stale_button(turn)
+
+
+async def _photos_answer(turn: Turn, text: str) -> list[Reply]:
+    """Typed at the photo step: "跳过" / "没有" / "好了" / "skip" / "done" move on; "yes" means photos are coming."""
+    if is_no_answer(text) or PHOTOS_DONE.match(normalise(text)) or is_acknowledgement(text):
+        return _ask_confirmation(turn)
+    answer = await yes_or_no(turn, text)
+    if answer is False:
+        return _ask_confirmation(turn)
+    if answer is True:
+        return [turn.reply("return.photo_wanted", buttons=_photo_buttons(turn))]
+    return ask_again(turn, "return.ask_photos", buttons=_photo_buttons(turn))
 
 
 def _is_filler(text: str) -> bool:
@@ -183,25 +246,36 @@ def _ask_confirmation(turn: Turn) -> list[Reply]:
             order=flow.get("order_ref") or "—",
             item=flow.get("item") or "—",
             reason=flow.get("reason") or "—",
+            photos=_photos_said(turn),
             buttons=_confirm_buttons(turn),
         )
     ]
 
 
-def _window_key(late: object) -> str:
+def _photos_said(turn: Turn) -> str:
+    count = len((turn.flow or {}).get("photos") or [])
+    return turn.t("return.photos_count", count=count) if count else turn.t("return.photos_none")
+
+
+def _window_key(flow: dict[str, object]) -> str:
+    late = flow.get("late")
     if late is None:
         return "return.window_unknown"
+    if flow.get("counted_from") == "delivery":
+        return "return.window_late_delivery" if late else "return.window_ok_delivery"
     return "return.window_check" if late else "return.window_ok"
 
 
 async def _create_ticket(turn: Turn) -> list[Reply]:
     flow = turn.flow or {}
+    photos_said = _photos_said(turn)
     turn.end_flow()
     description = turn.t(
         "return.ticket",
         item=flow.get("item") or "—",
         reason=flow.get("reason") or "—",
-        window=turn.t(_window_key(flow.get("late")), days=RETURN_DAYS),
+        photos=photos_said,
+        window=turn.t(_window_key(flow), days=RETURN_DAYS),
     )
     ticket = await tickets.start_return_request(
         session=turn.session,
@@ -212,4 +286,42 @@ async def _create_ticket(turn: Turn) -> list[Reply]:
         business=turn.services.business,
         targets=turn.services.targets,
     )
+    photos = [
+        tickets.Photo(chat_id=int(chat), message_id=int(message), file_id=str(file_id) if file_id else None)
+        for chat, message, file_id in flow.get("photos") or []
+    ]
+    await tickets.attach_photos(session=turn.session, ticket_id=ticket.id, photos=photos, now=turn.now)
+    _tell_staff(turn, ticket, photos)
     return [turn.reply("return.started", ticket=ticket.id)]
+
+
+def _tell_staff(turn: Turn, ticket: Ticket, photos: list[tickets.Photo]) -> None:
+    """The new return ticket in the staff group, its photos copied after it."""
+    language = turn.services.default_language
+    due = ticket.sla_due_at.astimezone(turn.services.timezone).strftime("%Y-%m-%d %H:%M")
+    turn.notices.append(
+        StaffNotice(
+            kind="ticket",
+            customer_id=turn.customer.id,
+            text=catalogue_text(
+                language,
+                "staff.ticket",
+                ticket=ticket.id,
+                category=ticket.category,
+                priority=ticket.priority,
+                due=due,
+                name=turn.customer.name or "—",
+                customer=turn.customer.id,
+                description=ticket.description,
+            ),
+        )
+    )
+    for number, photo in enumerate(photos, start=1):
+        turn.notices.append(
+            StaffNotice(
+                kind="ticket",
+                customer_id=turn.customer.id,
+                text=catalogue_text(language, "staff.ticket_photo", ticket=ticket.id, number=number, count=len(photos)),
+                copy_from=(photo.chat_id, photo.message_id),
+            )
+        )

@@ -167,8 +167,8 @@ def _message_fields(message: Message) -> dict[str, Any]:
         return {"kind": "text", "text": message.text}
     if message.sticker is not None:
         return {"kind": "sticker", "text": message.sticker.emoji or ""}
-    if message.photo:
-        return {"kind": "photo", "text": message.caption or ""}
+    if message.photo:  # the largest size's file, kept with a ticket the photo is attached to
+        return {"kind": "photo", "text": message.caption or "", "file_id": message.photo[-1].file_id}
     if message.voice is not None or message.audio is not None or message.video_note is not None:
         return {"kind": "voice"}
     if message.document is not None:

@@ -181,8 +181,19 @@ TEXTS: dict[str, str] = {
     "return.order_not_found": "I can't find that order among yours. Tap one below, type the number (like "
     'SO-20261101-007), or tap "I don\'t have the number":',
     "return.no_order": "I don't have the number",
-    "return.maybe_late": "This order was placed more than {days} days ago. Returns are accepted within {days} days "
-    "of delivery, so our team will check the delivery date; faulty items can still be exchanged or repaired.",
+    "return.inside_window_delivery": "This order was delivered on {date}, {since} days ago: within the {days}-day "
+    "return window.",
+    "return.inside_window_order": "This order was placed on {date}, {since} days ago: within the {days}-day return "
+    "window.",
+    "return.outside_window_delivery": "This order was delivered on {date}, {since} days ago, so it is past the "
+    "{days}-day return window and can no longer be returned just because you changed your mind. Faulty items can "
+    "still be exchanged within 15 days, and electronics have a one-year warranty; you can go on with the request, "
+    "or tap below to talk to a person.",
+    "return.outside_window_order": "This order was placed on {date}, more than {days} days ago ({since} days), so "
+    "counted from the order date it is past the {days}-day return window (we have no delivery date for it; if it "
+    "reached you less than {days} days ago, our team will check). Faulty items can still be exchanged within 15 "
+    "days, and electronics have a one-year warranty; you can go on with the request, or tap below to talk to a "
+    "person.",
     "return.ask_item": "Which item is it (name, and size or colour if any)?",
     "return.ask_reason": "What's the reason? Tap one, or type it in your own words:",
     "return.reason.size": "Wrong size or fit",
@@ -190,10 +201,22 @@ TEXTS: dict[str, str] = {
     "return.reason.not_as_described": "Not as described",
     "return.reason.wrong_item": "Wrong item sent",
     "return.reason.changed_mind": "Changed my mind",
-    "return.confirm": "Please check your request:\nOrder: {order}\nItem: {item}\nReason: {reason}\nSubmit it? "
-    "(You can send photos to our team when they contact you.)",
+    "return.ask_photos": "Any photos (the item, the packaging, the shipping label)? Send them here and they go "
+    'with your request; if you have none, reply "skip".',
+    "return.photo_saved": 'Got photo {count}. Send more if you like, then reply "done".',
+    "return.photos_enough": 'I have {count} photos, plenty for our team. Reply "done" to go on.',
+    "return.photo_wanted": 'Sure, just send the photos here; reply "skip" if you have none.',
+    "return.photos_skip": "Skip (no photos)",
+    "return.photos_done": "Done sending photos",
+    "return.photos_none": "none",
+    "return.photos_count": "{count}",
+    "return.confirm": "Please check your request:\nOrder: {order}\nItem: {item}\nReason: {reason}\nPhotos: {photos}\n"
+    "Submit it?",
     "return.confirm_again": 'Please reply "confirm" to submit or "cancel" to drop it.',
-    "return.ticket": "Return/warranty request. Item: {item}. Reason: {reason}. {window}",
+    "return.ticket": "Return/warranty request. Item: {item}. Reason: {reason}. Photos: {photos}. {window}",
+    "return.window_ok_delivery": "Delivered within the last {days} days.",
+    "return.window_late_delivery": "Delivered more than {days} days ago: the customer was told it is past the "
+    "return window (faulty items: exchange or warranty).",
     "return.window_ok": "Ordered within the last {days} days.",
     "return.window_check": "Ordered more than {days} days ago: check the delivery date against the {days}-day window.",
     "return.window_unknown": "No order number given: find the order and check the {days}-day window.",
@@ -279,6 +302,7 @@ TEXTS: dict[str, str] = {
     "open tickets: {tickets} · last message: {message}",
     "staff.ticket_reopened": "🔁 Ticket #{ticket} [{category}] reopened by the customer (resolved {resolved}), "
     "assignee: {assignee}\n{name} (#{customer}): {message}",
+    "staff.ticket_photo": "Ticket #{ticket}: photo {number} of {count}",
     "staff.ticket": "New ticket #{ticket} [{category}] P{priority}, reply due {due}\n"
     "{name} (#{customer}): {description}",
     "staff.not_relayed": "Not sent to the customer: only text is relayed, and commands other than /close are ignored.",

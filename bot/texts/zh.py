@@ -167,8 +167,15 @@ TEXTS: dict[str, str] = {
     "return.order_not_found": "在您的订单里没有找到这个订单号。请点选下面的订单、输入订单号（如 SO-20261101-007），"
     "或点“没有订单号”：",
     "return.no_order": "没有订单号",
-    "return.maybe_late": "这个订单下单已超过 {days} 天。无理由退货以收货后 {days} 天为准，客服会核对您的收货日期；"
-    "如果是质量问题，仍可换货或保修。",
+    "return.inside_window_delivery": "这个订单 {date} 签收，到今天 {since} 天，在收货后 {days} 天的无理由退货期内。",
+    "return.inside_window_order": "这个订单 {date} 下单，到今天 {since} 天，在 {days} 天无理由退货期内。",
+    "return.outside_window_delivery": "这个订单 {date} 签收，到今天已经 {since} 天，"
+    "超过了收货后 {days} 天的无理由退货期限，不能再无理由退货了。如果是质量问题，15 天内仍可换货，"
+    "电子产品一年内保修；您可以继续登记，也可以点下面的按钮转人工客服。",
+    "return.outside_window_order": "这个订单 {date} 下单，到今天已经 {since} 天，"
+    "按下单日期算已超过 {days} 天的无理由退货期限（系统里没有签收日期；如果您签收还不到 {days} 天，"
+    "客服会按签收日期核对）。如果是质量问题，15 天内仍可换货，电子产品一年内保修；"
+    "您可以继续登记，也可以点下面的按钮转人工客服。",
     "return.ask_item": "请问是哪件商品（名称，有尺码或颜色的话也请说明）？",
     "return.ask_reason": "请问退换的原因是？可以点选，也可以直接打字说明：",
     "return.reason.size": "尺码不合适",
@@ -176,10 +183,20 @@ TEXTS: dict[str, str] = {
     "return.reason.not_as_described": "与描述不符",
     "return.reason.wrong_item": "发错货",
     "return.reason.changed_mind": "不想要了",
-    "return.confirm": "请确认您的申请：\n订单：{order}\n商品：{item}\n原因：{reason}\n"
-    "确认提交吗？（客服联系您时可以发送照片。）",
+    "return.ask_photos": "有照片的话可以直接发给我（商品、包装或快递单都可以），方便客服处理；"
+    "没有照片请回复“跳过”或“没有”。",
+    "return.photo_saved": "收到第 {count} 张照片。还有的话继续发，发完请回复“好了”。",
+    "return.photos_enough": "已经收到 {count} 张照片，够客服处理了。请回复“好了”继续。",
+    "return.photo_wanted": "好的，请直接发送照片；没有的话回复“跳过”。",
+    "return.photos_skip": "跳过（没有照片）",
+    "return.photos_done": "好了，照片发完了",
+    "return.photos_none": "无",
+    "return.photos_count": "{count} 张",
+    "return.confirm": "请确认您的申请：\n订单：{order}\n商品：{item}\n原因：{reason}\n照片：{photos}\n确认提交吗？",
     "return.confirm_again": "请回复“确认”提交，或“取消”放弃。",
-    "return.ticket": "退换货/保修申请。商品：{item}。原因：{reason}。{window}",
+    "return.ticket": "退换货/保修申请。商品：{item}。原因：{reason}。照片：{photos}。{window}",
+    "return.window_ok_delivery": "签收未超过 {days} 天。",
+    "return.window_late_delivery": "签收已超过 {days} 天：已告知顾客超出无理由退货期限（质量问题可换货/保修）。",
     "return.window_ok": "下单未超过 {days} 天。",
     "return.window_check": "下单已超过 {days} 天：请核对收货日期是否在 {days} 天内。",
     "return.window_unknown": "未提供订单号：请查找订单并核对 {days} 天期限。",
@@ -261,6 +278,7 @@ TEXTS: dict[str, str] = {
     "未结工单：{tickets} · 最后一条消息：{message}",
     "staff.ticket_reopened": "🔁 工单 #{ticket} [{category}] 被客户重新打开（{resolved} 已解决），负责人：{assignee}\n"
     "{name}（#{customer}）：{message}",
+    "staff.ticket_photo": "工单 #{ticket} 的照片 {number}/{count}",
     "staff.ticket": "新工单 #{ticket} [{category}] P{priority}，回复期限 {due}\n{name}（#{customer}）：{description}",
     "staff.not_relayed": "未转给客户：目前只转发文字消息，除 /close 外的命令会被忽略。",
     "staff.not_registered": "抱歉，只有已登记的客服人员才能在这里回复客户：您的消息和命令不会转发，也不会改变任何内容。"

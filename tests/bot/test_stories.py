@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import count
 from pathlib import Path
@@ -39,7 +39,19 @@ from storage.redis_state import DialogueStore
 from tests.bot.conftest import NOW
 
 STORIES_DIR = Path(__file__).parent / "stories"
-STEP_KEYS = {"say", "press", "command", "intent", "handler", "flow", "contains", "not_contains", "buttons", "staff"}
+STEP_KEYS = {
+    "say",
+    "press",
+    "command",
+    "photo",
+    "intent",
+    "handler",
+    "flow",
+    "contains",
+    "not_contains",
+    "buttons",
+    "staff",
+}
 EXPECT_KEYS = {"tickets", "handoffs", "customer", "redemptions", "points", "restock_requests"}
 UPDATE_IDS = count(700_000)
 
@@ -83,7 +95,8 @@ def test_stories_are_well_formed() -> None:
     for story in STORIES:
         for step in story.steps:
             assert set(step) <= STEP_KEYS, f"{story.name}: unknown step keys {set(step) - STEP_KEYS}"
-            assert len({"say", "press", "command"} & set(step)) == 1, f"{story.name}: one action per step"
+            actions = {"say", "press", "command", "photo"} & set(step)
+            assert len(actions) == 1, f"{story.name}: one action per step"
         assert set(story.expect) <= EXPECT_KEYS, f"{story.name}: unknown expect keys"
 
 
@@ -130,6 +143,15 @@ class StoryChat:
         }
         if "say" in step:
             incoming = Incoming(kind="text", text=str(step["say"]), **base)
+        elif "photo" in step:  # a photo message; the value is its caption
+            message_id = next(UPDATE_IDS)
+            incoming = Incoming(
+                kind="photo",
+                text=str(step["photo"] or ""),
+                message_id=message_id,
+                file_id=f"photo-{message_id}",
+                **base,
+            )
         elif "command" in step:
             name, _, args = str(step["command"]).lstrip("/").partition(" ")
             incoming = Incoming(kind="command", text=f"/{step['command']}", command=name, command_args=args, **base)
@@ -170,7 +192,7 @@ async def _set_up(shop: SessionFactory, story: Story, user_id: int) -> None:
                 session=session, rules=LoyaltyRules(), source="shop", order_id=order["order_id"],
                 customer_id=customer.id, amount=Decimal(str(order.get("amount", "100.00"))), currency="CNY",
                 ordered_at=NOW - timedelta(days=int(order.get("days_ago", 3))), status=order.get("status", "paid"),
-                now=NOW,
+                now=NOW, delivered_at=_days_ago(order.get("delivered_days_ago")),
             )  # fmt: skip
         if story.setup.get("points"):
             await points.credit(
@@ -180,6 +202,10 @@ async def _set_up(shop: SessionFactory, story: Story, user_id: int) -> None:
         if story.setup.get("tier"):
             tier = story.setup["tier"]
             await session.execute(update(Customer).where(Customer.id == customer.id).values(tier_code=tier))
+
+
+def _days_ago(days: object) -> datetime | None:
+    return NOW - timedelta(days=int(str(days))) if days is not None else None
 
 
 async def _last_turn(shop: SessionFactory, customer_id: int) -> MessageLog | None:
@@ -195,7 +221,7 @@ async def _last_turn(shop: SessionFactory, customer_id: int) -> MessageLog | Non
 
 def _check_step(story: Story, index: int, step: dict[str, Any], outcome: Outcome, turn: MessageLog | None,
                 flow: str, chat: StoryChat) -> None:  # fmt: skip
-    said = step.get("say") or step.get("press") or step.get("command")
+    said = step.get("say") or step.get("press") or step.get("command") or ("[photo]" if "photo" in step else None)
     where = f"{story.file}: {story.name!r}, step {index + 1} ({said!r})"
     reply = "\n".join(r.text for r in outcome.replies)
     handler, intent = (turn.handler, turn.intent) if turn else (None, None)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from console.app import create_orders_app
 from storage.engine import SessionFactory
-from storage.models import Customer, Product
+from storage.models import Customer, Order, Product
 from tests.support.loyalty import NOW, RULES, make_customer
 
 KEY = "shop-secret-key"
@@ -131,3 +131,16 @@ async def test_stock_is_set_by_sku_with_the_api_key(client: httpx.AsyncClient, s
     assert extra.status_code == 422
     keyless = await client.put("/api/products/CUP/stock", json={"stock": 1}, headers={"X-API-Key": "wrong"})
     assert keyless.status_code == 401
+
+
+async def test_the_delivery_date_is_recorded_later_without_points(
+    client: httpx.AsyncClient, session_factory: SessionFactory
+) -> None:
+    await client.post("/api/orders", json=ORDER)
+    delivered = await client.post("/api/orders", json=ORDER | {"delivered_at": "2026-11-22T15:00:00+08:00"})
+    assert delivered.status_code == 200 and delivered.json()["changed"] and delivered.json()["points_delta"] == 0
+    async with session_factory() as session:
+        stored = await session.scalar(select(Order.delivered_at).where(Order.order_id == "SO-1"))
+    assert stored is not None and stored.isoformat() == "2026-11-22T07:00:00+00:00"
+    early = await client.post("/api/orders", json=ORDER | {"delivered_at": "2026-11-19T10:00:00+08:00"})
+    assert early.status_code == 422 and _fields(early) == ["delivered_at"]
