@@ -29,7 +29,7 @@ from bot.telegram.polling import DurablePoller
 from bot.telegram.polling import polling as polled_updates
 from bot.telegram.processing import PerChatUpdateProcessor
 from bot.telegram.rendering import render_replies, send_outgoing
-from bot.telegram.sender import Sender
+from bot.telegram.sender import Sender, TelegramLimits
 from bot.telegram.staff import STARTUP_SWEEP, StaffRelay
 from bot.telegram.staff_queue import StaffNoticeQueue
 from bot.telegram.webhook import create_webhook_app, webhook_path, webhook_server
@@ -107,8 +107,11 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
 BotApplication = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData, None]
 
 
-def build_application(settings: Settings, *, services_factory: ServicesFactory = open_services) -> BotApplication:
-    """The bot's Application, pointed at TELEGRAM_BASE_URL (the fake Bot API in tests)."""
+def build_application(
+    settings: Settings, *, services_factory: ServicesFactory = open_services, limits: TelegramLimits | None = None
+) -> BotApplication:
+    """The bot's Application, pointed at TELEGRAM_BASE_URL (the fake Bot API in tests). `limits` are
+    Telegram's flood limits by default (a benchmark lifts them to measure the bot's own capacity)."""
     staff_group_id = settings.bot.staff_group_id
     # PTB 22 is moving durations (RetryAfter.retry_after) to timedelta; opt in rather than be warned.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -122,7 +125,10 @@ def build_application(settings: Settings, *, services_factory: ServicesFactory =
         data.pipeline = Pipeline(services)
         data.staff_desk = StaffDesk(services)
         data.sender = Sender(
-            application.bot, limiter=RateLimiter(services.redis), session_factory=services.session_factory
+            application.bot,
+            limiter=RateLimiter(services.redis),
+            session_factory=services.session_factory,
+            limits=limits,
         )
         data.staff = StaffRelay(data.sender, desk=data.staff_desk, staff_group_id=staff_group_id)
         data.staff_queue = StaffNoticeQueue(data.staff.deliver)

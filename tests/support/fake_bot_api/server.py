@@ -114,6 +114,7 @@ class FakeBotApi(UpdateBuilders):
         self._methods = BotApiMethods(self.state, self.delivery).table
         self._canonical = {name.lower(): name for name in self._methods}
         self._calls: list[Call] = []
+        self._listeners: list[Callable[[Call], None]] = []
         self._failures: dict[str, list[_Failure]] = {}
         self._blocked: set[int] = set()
         self._flood: FloodLimits | None = None
@@ -308,8 +309,15 @@ class FakeBotApi(UpdateBuilders):
                 retry_after = max(1, int(wait + 0.999))
                 raise ApiError(429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after})
 
+    def on_call(self, listener: Callable[[Call], None]) -> None:
+        """Call `listener` with every request as it is recorded (benchmarks follow replies without scanning
+        every call recorded so far, as `wait_for` does)."""
+        self._listeners.append(listener)
+
     async def _record(self, call: Call) -> None:
         self._calls.append(call)
+        for listener in self._listeners:
+            listener(call)
         await self._notify()
 
     async def _notify(self) -> None:
