@@ -5,7 +5,9 @@ A redemption changes the points ledger through the shared writers of `actions.po
 
 from __future__ import annotations
 
+import re
 import secrets
+import unicodedata
 from datetime import datetime
 
 from sqlalchemy import Select, or_, select, update
@@ -23,7 +25,7 @@ from actions.points import (
     consume_earnings,
     expire_customer_points,
 )
-from storage.models import Redemption, Reward
+from storage.models import Delivery, Redemption, Reward
 
 
 class UnknownReward(DomainError):
@@ -50,6 +52,35 @@ async def active_rewards(*, session: AsyncSession) -> list[Reward]:
 async def get_reward(*, session: AsyncSession, reward_id: int) -> Reward | None:
     """A reward by id, None when there is none (it may since have been withdrawn: see `redeem`)."""
     return await session.get(Reward, reward_id)
+
+
+def _squeezed(text: str) -> str:
+    """Lower case without spaces or hyphens: "20-yuan coupon" is found in "the 20 yuan coupon"."""
+    return re.sub(r"[\s\-]+", "", unicodedata.normalize("NFKC", text).lower())
+
+
+async def reward_named(*, session: AsyncSession, text: str) -> Reward | None:
+    """The offered reward whose name (Chinese or English) the text contains, the longest name first."""
+    squeezed = _squeezed(text)
+    named = [
+        (len(_squeezed(name)), reward)
+        for reward in await active_rewards(session=session)
+        for name in (reward.name_zh, reward.name_en)
+        if name and _squeezed(name) in squeezed
+    ]
+    return max(named, key=lambda item: item[0])[1] if named else None
+
+
+async def last_reward_sent(*, session: AsyncSession, customer_id: int, since: datetime) -> Reward | None:
+    """The reward named in the latest proactive message sent to the customer since `since` (an expiry or
+    re-engagement reminder says what the points could buy), None when it named none."""
+    text = await session.scalar(
+        select(Delivery.text)
+        .where(Delivery.customer_id == customer_id, Delivery.status == "sent", Delivery.sent_at >= since)
+        .order_by(Delivery.sent_at.desc())
+        .limit(1)
+    )
+    return await reward_named(session=session, text=text) if text else None
 
 
 async def affordable_rewards(*, session: AsyncSession, customer_id: int, now: datetime) -> list[Reward]:

@@ -1,7 +1,12 @@
-"""Redeem: choose an affordable reward -> confirm -> code. Balance and stock are re-checked at the end."""
+"""Redeem: choose an affordable reward -> confirm -> code. Balance and stock are re-checked at the end.
+
+The reward can also be named ("换20元优惠券") or pointed at ("换这个", "I'll take that one") when it was
+just talked about: it is remembered in the dialogue state (`reward_id`) whenever one reward is the subject.
+"""
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from actions import points, rewards
@@ -9,14 +14,34 @@ from actions.points import InsufficientPoints
 from actions.rewards import RewardOutOfStock, UnknownReward
 from bot.callbacks import Callback
 from bot.conversation import Reply
-from bot.flows.yesno import is_question, yes_or_no
+from bot.flows.yesno import is_question, normalise, yes_or_no
+from bot.patterns import fold
 from bot.replies import stale_button
 from bot.slots import ask_again
 from bot.turn import Turn
+from storage.models import Reward
+
+# "换这个", "还是换这个吧", "就要它", "I'll take that one": the reward just talked about.
+TAKE_THIS = re.compile(
+    r"^(?:还是|那|那就|就|我|我就|好|好的|嗯)*[，,\s]*(?:换|兑换|兑|要|选|拿)(?:这个|那个|这款|那款|它|这张|那张)(?:吧|了|啊|呀|呢)*$|"
+    r"^(?:就|那就)?(?:这个|那个)吧$|"
+    r"^(?:ok |okay |then |yes |great )?(?:i'?ll|i will|let me|i'?d like to|i want to|i want|can i)\s+"
+    r"(?:take|get|have|redeem|choose|pick)\s+(?:that|this|it)(?:\s+one)?(?: please)?$|"
+    r"^(?:that|this) one(?: please)?$|^redeem (?:that|this|it)(?: one)?(?: please)?$"
+)
+
+
+def is_take_this(text: str) -> bool:
+    """ "换这个" / "I'll take that one": a reward pointed at, not named."""
+    return bool(TAKE_THIS.match(normalise(fold(text))))
 
 
 async def on_button(turn: Turn, callback: Callback) -> list[Reply]:
     flow = turn.flow
+    offered = callback.part(1) or ""
+    if callback.part(0) == "offer" and offered.isdigit():  # "兑换这个" under an answer about one reward
+        reward = await rewards.get_reward(session=turn.session, reward_id=int(offered))
+        return await offer(turn, reward) if reward is not None and reward.active else stale_button(turn)
     if flow is None or flow.get("name") != "redeem":
         return stale_button(turn)
     if callback.part(0) == "pick" and flow.get("step") == "pick":
@@ -49,6 +74,16 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
             name = reward.name_in(turn.language)
             return ask_again(turn, "redeem.confirm_question", name=name, cost=reward.cost_points, buttons=buttons)
         return ask_again(turn, "redeem.confirm_again", buttons=buttons)
+    chosen = await rewards.reward_named(session=turn.session, text=text)  # typed instead of tapped
+    if chosen is None and is_take_this(text):
+        affordable = await rewards.affordable_rewards(session=turn.session, customer_id=turn.customer.id, now=turn.now)
+        remembered = turn.state.get("reward_id")
+        if len(affordable) == 1:  # only one was offered: that one
+            chosen = affordable[0]
+        else:
+            chosen = next((reward for reward in affordable if reward.id == remembered), None)
+    if chosen is not None:
+        return await offer(turn, chosen)
     return ask_again(turn, "redeem.pick_button")
 
 
@@ -63,6 +98,34 @@ async def _picked(turn: Turn, reward_part: str) -> list[Reply]:
     if reward is None:
         turn.end_flow()
         return [turn.reply("redeem.unavailable")]
+    return _ask_confirmation(turn, reward)
+
+
+async def offer(turn: Turn, reward: Reward) -> list[Reply]:
+    """One reward chosen in words: the confirmation when the balance covers it, else how many points it
+    still needs. Either way it is the reward talked about now ("换这个" next means it)."""
+    remember(turn, reward)
+    balance = await points.balance(session=turn.session, customer_id=turn.customer.id, now=turn.now)
+    if reward.cost_points > balance:
+        turn.end_flow()
+        name = reward.name_in(turn.language)
+        return [
+            turn.reply(
+                "redeem.not_enough_for", name=name, cost=reward.cost_points, balance=balance,
+                missing=reward.cost_points - balance,
+            )
+        ]  # fmt: skip
+    return _ask_confirmation(turn, reward)
+
+
+def remember(turn: Turn, reward: Reward) -> None:
+    """The reward is what the conversation is about now (not the product discussed before it)."""
+    turn.state["reward_id"] = reward.id
+    turn.state.pop("product_id", None)
+
+
+def _ask_confirmation(turn: Turn, reward: Reward) -> list[Reply]:
+    remember(turn, reward)
     turn.start_flow("redeem", step="confirm", reward_id=reward.id, key=secrets.token_hex(8))
     buttons = [[turn.button("flow.yes", "redeem", "confirm"), turn.button("flow.no", "flow", "cancel")]]
     return [turn.reply("redeem.confirm", name=reward.name_in(turn.language), cost=reward.cost_points, buttons=buttons)]

@@ -34,6 +34,7 @@ def _with_restock_offer(turn: Turn, product: Product, reply: Reply) -> Reply:
 
 def product_card(turn: Turn, product: Product) -> Reply:
     turn.state["product_id"] = product.id
+    turn.state.pop("reward_id", None)  # "换这个" is no longer about a reward
     return _with_restock_offer(turn, product, _card(turn, product))
 
 
@@ -51,6 +52,7 @@ def _card(turn: Turn, product: Product) -> Reply:
 
 def _attribute_answer(turn: Turn, product: Product, attribute: str) -> Reply:
     turn.state["product_id"] = product.id  # "how much is it?" next refers to this one
+    turn.state.pop("reward_id", None)
     if attribute not in products.PRODUCT_ATTRIBUTES or attribute == "specs":
         return product_card(turn, product)
     return _with_restock_offer(turn, product, _attribute_reply(turn, product, attribute))

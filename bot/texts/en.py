@@ -93,6 +93,12 @@ TEXTS: dict[str, str] = {
     "redeem.option": "{name} ({cost} pts)",
     "redeem.confirm": "Redeem {cost} points for {name}?",
     "redeem.confirm_again": 'Please reply "confirm" or "cancel".',
+    "redeem.not_enough_for": "{name} needs {cost} points; you have {balance}, so {missing} more to go. "
+    "Keep collecting!",
+    "redeem.cost_enough": "{name} costs {cost} points and you have {balance}, so it is yours if you like: tap below or "
+    'say "I\'ll take that one".',
+    "redeem.cost_short": "{name} costs {cost} points; you have {balance}, so {missing} more to go.",
+    "redeem.take_button": "🎁 Redeem this",
     "redeem.confirm_question": 'I am asking whether to spend {cost} points on {name}. Reply "confirm" to go ahead, '
     'or "cancel" to keep your points.',
     "redeem.pick_button": 'Please tap a reward to choose it, or send "cancel".',

@@ -85,6 +85,11 @@ TEXTS: dict[str, str] = {
     "redeem.option": "{name}（{cost} 分）",
     "redeem.confirm": "确认用 {cost} 积分兑换【{name}】吗？",
     "redeem.confirm_again": "请回复“确认”或“取消”。",
+    "redeem.not_enough_for": "兑换【{name}】需要 {cost} 积分，您现在有 {balance} 积分，还差 {missing} 分，再攒一攒吧～",
+    "redeem.cost_enough": "【{name}】需要 {cost} 积分，您现在有 {balance} 积分，可以兑换。"
+    "要换的话点下面的按钮或回复“换这个”。",
+    "redeem.cost_short": "【{name}】需要 {cost} 积分，您现在有 {balance} 积分，还差 {missing} 分。",
+    "redeem.take_button": "🎁 兑换这个",
     "redeem.confirm_question": "我是在问您：确认用 {cost} 积分兑换【{name}】吗？"
     "要换请回复“确认”，不换请回复“取消”，积分不会扣。",
     "redeem.pick_button": "请点按钮选择要兑换的礼品，或发送“取消”。",
