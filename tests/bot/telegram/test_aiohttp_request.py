@@ -73,11 +73,15 @@ async def test_nothing_listening_is_a_network_error_safe_to_retry() -> None:
 
 async def test_no_answer_is_timed_out_as_it_may_have_been_sent() -> None:
     received = asyncio.Event()
+    hung_up = asyncio.Event()
 
     async def swallow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
         received.set()
-        await reader.read()  # never answers; the client gives up first
+        await reader.read()  # never answers: returns when the client gives up and closes the connection
+        writer.close()
+        await writer.wait_closed()
+        hung_up.set()
 
     server = await asyncio.start_server(swallow, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
@@ -89,5 +93,6 @@ async def test_no_answer_is_timed_out_as_it_may_have_been_sent() -> None:
         assert received.is_set()
     finally:
         await request.shutdown()
+        await asyncio.wait_for(hung_up.wait(), 5)  # the server side is closed before the loop is
         server.close()
         await server.wait_closed()
