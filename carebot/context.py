@@ -33,7 +33,7 @@ async def command_session(settings: Settings) -> AsyncIterator[AsyncSession]:
 
 
 def run(coroutine: Coroutine[Any, Any, T], *, uv: bool = False) -> T:
-    """Run a command's async body; with `uv` on uvloop (libuv's event loop), which the worker uses: its
-    paid broadcasts cost ~15 % less CPU a message with it (docs/benchmarks.md, Outreach)."""
+    """Run a command's async body; with `uv` on uvloop (libuv's event loop), which the bot and the worker use:
+    a paid broadcast costs ~15 % less CPU a message with it, a reply 10-25 % (docs/benchmarks.md)."""
     with asyncio.Runner(loop_factory=uvloop.new_event_loop if uv else None) as runner:
         return runner.run(coroutine)

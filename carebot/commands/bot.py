@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import typer
 
-from carebot.context import settings_of
+from carebot.context import run, settings_of
 from runtime.settings import Settings
 
 
@@ -25,9 +23,9 @@ def bot_command(
 
     application = build_application(settings)
     if webhook:
-        asyncio.run(serve_webhook(application, settings))
+        run(serve_webhook(application, settings), uv=True)
     else:
-        asyncio.run(serve_polling(application))
+        run(serve_polling(application), uv=True)
 
 
 def _require_token(settings: Settings) -> None:
