@@ -28,20 +28,17 @@ import tempfile
 import time
 from collections.abc import Sequence
 from contextlib import ExitStack
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from actions.demo import load_catalogue, seed_demo
+from benchmarks.bot_latency import seed
 from bot.telegram.app import build_application, running
 from bot.telegram.sender import Bucket, TelegramLimits
 from nlu.client import NluClient
 from nlu.local_server import running_server
 from nlu.training import Project
-from runtime.services import loyalty_rules
 from runtime.settings import Settings
 from storage import migrate
-from storage.engine import create_engine, create_session_factory
 from tests.support.database import fresh_database
 from tests.support.fake_bot_api import FakeBotApi
 from tests.support.fake_bot_api.server import Call
@@ -107,17 +104,6 @@ async def bare_nlu(url: str, *, lanes: int, count: int) -> tuple[float, int, flo
         done = (count // lanes) * lanes
         cpu_ms = 1000 * (server_cpu_seconds(url) - cpu) / done
         return done / (time.perf_counter() - started), fallbacks, cpu_ms
-
-
-async def seed(database_url: str, settings: Settings) -> None:
-    engine = create_engine(database_url)
-    try:
-        async with create_session_factory(engine)() as session, session.begin():
-            await seed_demo(
-                session=session, catalogue=load_catalogue(), rules=loyalty_rules(settings), now=datetime.now(UTC)
-            )
-    finally:
-        await engine.dispose()
 
 
 async def whole_bot(
