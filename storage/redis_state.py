@@ -147,20 +147,30 @@ class DistributedLock:
             await self.release(name, token)
 
 
+# A bucket's tokens and time now: what it held, plus what it earned since, at most its capacity.
+_REFILLED = """
+local function refilled(key, rate, capacity, now)
+  local state = redis.call('hmget', key, 'tokens', 'at')
+  local tokens = tonumber(state[1]) or capacity
+  local at = tonumber(state[2]) or now
+  if now > at then
+    tokens = math.min(capacity, tokens + (now - at) * rate)
+    at = now
+  end
+  return tokens, at
+end
+"""
+
 # Token bucket: KEYS[1] bucket; ARGV: rate per second, capacity, now (seconds), cost.
 # Returns the seconds to wait before the cost fits (0 when granted; the tokens are then taken).
-_TOKEN_BUCKET = """
+_TOKEN_BUCKET = (
+    _REFILLED
+    + """
 local rate = tonumber(ARGV[1])
 local capacity = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
 local cost = tonumber(ARGV[4])
-local state = redis.call('hmget', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(state[1]) or capacity
-local at = tonumber(state[2]) or now
-if now > at then
-  tokens = math.min(capacity, tokens + (now - at) * rate)
-  at = now
-end
+local tokens, at = refilled(KEYS[1], rate, capacity, now)
 local wait = 0
 if tokens >= cost then
   tokens = tokens - cost
@@ -171,11 +181,14 @@ redis.call('hset', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(at))
 redis.call('expire', KEYS[1], math.ceil(capacity / rate) + 1)
 return tostring(wait)
 """
+)
 
 
 # One token from each bucket, all or none, unless a 429 pause is on (KEYS[1] holds its end). KEYS[2..] are
 # the buckets, ARGV[1] the time, then each bucket's rate and capacity. Returns 0, or the seconds to wait.
-_TAKE_ALL = """
+_TAKE_ALL = (
+    _REFILLED
+    + """
 local now = tonumber(ARGV[1])
 local paused = tonumber(redis.call('get', KEYS[1]) or '0')
 if paused > now then
@@ -186,13 +199,7 @@ local states = {}
 for i = 2, #KEYS do
   local rate = tonumber(ARGV[2 * i - 2])
   local capacity = tonumber(ARGV[2 * i - 1])
-  local state = redis.call('hmget', KEYS[i], 'tokens', 'at')
-  local tokens = tonumber(state[1]) or capacity
-  local at = tonumber(state[2]) or now
-  if now > at then
-    tokens = math.min(capacity, tokens + (now - at) * rate)
-    at = now
-  end
+  local tokens, at = refilled(KEYS[i], rate, capacity, now)
   if tokens < 1 then
     wait = math.max(wait, (1 - tokens) / rate)
   end
@@ -207,6 +214,7 @@ for i = 2, #KEYS do
 end
 return '0'
 """
+)
 
 
 class TokenRequest(NamedTuple):
@@ -223,10 +231,14 @@ class LocalTokenBuckets:
     def __init__(self) -> None:
         self._buckets: dict[str, tuple[float, float]] = {}  # name -> (tokens, at)
 
-    def try_take(self, bucket: str, *, rate_per_second: float, capacity: float, cost: float, now: float) -> float:
+    def _refilled(self, bucket: str, *, rate_per_second: float, capacity: float, now: float) -> tuple[float, float]:
         tokens, at = self._buckets.get(bucket, (capacity, now))
         if now > at:
             tokens, at = min(capacity, tokens + (now - at) * rate_per_second), now
+        return tokens, at
+
+    def try_take(self, bucket: str, *, rate_per_second: float, capacity: float, cost: float, now: float) -> float:
+        tokens, at = self._refilled(bucket, rate_per_second=rate_per_second, capacity=capacity, now=now)
         wait = 0.0
         if tokens >= cost:
             tokens -= cost
@@ -237,18 +249,16 @@ class LocalTokenBuckets:
 
     def take_all(self, requests: Sequence[TokenRequest], *, now: float) -> float:
         """One token from each bucket, all or none: 0 when taken, else the seconds to wait."""
-        wait = 0.0
-        for request in requests:
-            tokens, at = self._buckets.get(request.name, (request.capacity, now))
-            tokens = min(request.capacity, tokens + max(now - at, 0.0) * request.rate_per_second)
-            if tokens < 1:
-                wait = max(wait, (1 - tokens) / request.rate_per_second)
+        states = [
+            self._refilled(r.name, rate_per_second=r.rate_per_second, capacity=r.capacity, now=now) for r in requests
+        ]
+        wait = max(
+            ((1 - tokens) / r.rate_per_second for r, (tokens, _) in zip(requests, states, strict=True)), default=0.0
+        )
         if wait > 0:
             return wait
-        for request in requests:
-            self.try_take(
-                request.name, rate_per_second=request.rate_per_second, capacity=request.capacity, cost=1, now=now
-            )
+        for request, (tokens, at) in zip(requests, states, strict=True):
+            self._buckets[request.name] = (tokens - 1, at)
         return 0.0
 
 
