@@ -33,7 +33,7 @@ INTENT_HANDLERS: dict[str, Handler] = {
     "check_points": loyalty.check_points,
     "points_history": loyalty.points_history,
     "membership_info": loyalty.membership_info,
-    "redeem_points": loyalty.start_redeem,
+    "redeem_points": redeem.start,
     "product_question": shop.product_question,
     "order_status": shop.order_status,
     "return_refund": returns.start,

@@ -21,9 +21,10 @@ from actions.updates import claim_update, earlier_delivery, keep_outcome, mark_a
 from bot import callbacks
 from bot.conversation import Incoming, Outcome, Reply, StaffNotice, TurnFailed, clean_text
 from bot.escapes import Escape, escape_of
+from bot.flows import redeem
 from bot.flows.several import answer_several
 from bot.flows.yesno import is_acknowledgement, is_cancel
-from bot.handlers import care, loyalty, menu, shop
+from bot.handlers import care, menu, shop
 from bot.intents import (
     BUTTON_HANDLERS,
     COMMAND_HANDLERS,
@@ -343,7 +344,7 @@ class Pipeline:
         if topic is not None:  # one exact question the intents do not single out
             turn.handler = f"topic.{topic}"
             return await TOPIC_HANDLERS[topic](turn)
-        about_reward = await loyalty.reward_in_words(turn)
+        about_reward = await redeem.reward_in_words(turn)
         if about_reward is not None:  # "换这个" after a reward was talked about; "20元优惠券要多少分"
             turn.handler = "reward.in_words"
             return about_reward

@@ -1,25 +1,18 @@
-"""Points balance and history, membership tier, and the start of a redemption."""
+"""Points balance and history, and the membership tier (redemptions: bot/flows/redeem.py)."""
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from decimal import Decimal
 
-from actions import points, rewards, tiers
+from actions import points, tiers
 from bot.conversation import Reply
-from bot.flows import redeem
-from bot.flows.yesno import is_question
 from bot.patterns import fold
 from bot.turn import Turn
-from storage.models import Reward, Tier
+from storage.models import Tier
 
 HISTORY_LENGTH = 8
 EXPIRY_LINES = 5
-MAX_REWARD_TALK = 40  # "20元优惠券要多少分？": short; a longer message naming a reward is about something else
-REMINDER_CONTEXT = timedelta(days=2)  # "换这个" after a reminder that named a reward: that reward
-REDEEM_WORDS = re.compile(r"换|兑|redeem|exchange|\bget\b|use my points|用积分")
-COST_QUESTION = re.compile(r"多少|几分|几个积分|how many|how much|\bcost|\bneed|\benough")
 
 
 async def check_points(turn: Turn) -> list[Reply]:
@@ -125,78 +118,3 @@ async def membership_info(turn: Turn) -> list[Reply]:
     else:
         replies.append(turn.reply("tier.top"))
     return replies
-
-
-async def start_redeem(turn: Turn) -> list[Reply]:
-    """Offer the rewards the balance covers, one button each."""
-    balance = await points.balance(session=turn.session, customer_id=turn.customer.id, now=turn.now)
-    affordable = await rewards.affordable_rewards(session=turn.session, customer_id=turn.customer.id, now=turn.now)
-    if not affordable:
-        offered = await rewards.active_rewards(session=turn.session)
-        cheapest = min((reward.cost_points for reward in offered), default=None)
-        if cheapest is None:
-            return [turn.reply("redeem.no_rewards")]
-        return [turn.reply("redeem.not_enough", balance=balance, cheapest=cheapest)]
-    turn.start_flow("redeem", step="pick")
-    if len(affordable) == 1:
-        redeem.remember(turn, affordable[0])  # "换这个" next: the one shown
-    else:
-        turn.state.pop("reward_id", None)  # a list: "this one" alone is not enough to tell which
-    buttons = [
-        [
-            turn.button(
-                "redeem.option",
-                "redeem",
-                "pick",
-                reward.id,
-                name=reward.name_in(turn.language),
-                cost=reward.cost_points,
-            )
-        ]
-        for reward in affordable[:8]
-    ]
-    buttons.append([turn.button("flow.cancel_button", "flow", "cancel")])
-    return [turn.reply("redeem.choose", balance=balance, buttons=buttons)]
-
-
-async def reward_in_words(turn: Turn) -> list[Reply] | None:
-    """A reward named ("20元优惠券要多少分", "换免运费券") or pointed at after it was talked about ("换这个",
-    "I'll take that one"): its cost, or the redemption's confirmation. None when the message is not that."""
-    text = turn.incoming.text
-    if redeem.is_take_this(text):
-        pointed = await _reward_in_context(turn)
-        return await redeem.offer(turn, pointed) if pointed is not None else None
-    if len(text) > MAX_REWARD_TALK:
-        return None
-    named = await rewards.reward_named(session=turn.session, text=text)
-    if named is None:
-        return None
-    folded = fold(text)
-    if REDEEM_WORDS.search(folded):
-        return await redeem.offer(turn, named)
-    if COST_QUESTION.search(folded) or is_question(text):
-        return await _reward_cost(turn, named)
-    return None
-
-
-async def _reward_in_context(turn: Turn) -> Reward | None:
-    """The reward the conversation is about: remembered, else one a reminder sent in the last days named."""
-    remembered = turn.state.get("reward_id")
-    if isinstance(remembered, int):
-        reward = await rewards.get_reward(session=turn.session, reward_id=remembered)
-        return reward if reward is not None and reward.active else None
-    if turn.state.get("product_id") is not None:  # talking about a product: "换这个" is not about a reminder
-        return None
-    return await rewards.last_reward_sent(
-        session=turn.session, customer_id=turn.customer.id, since=turn.now - REMINDER_CONTEXT
-    )
-
-
-async def _reward_cost(turn: Turn, reward: Reward) -> list[Reply]:
-    redeem.remember(turn, reward)
-    balance = await points.balance(session=turn.session, customer_id=turn.customer.id, now=turn.now)
-    name, cost = reward.name_in(turn.language), reward.cost_points
-    if balance < cost:
-        return [turn.reply("redeem.cost_short", name=name, cost=cost, balance=balance, missing=cost - balance)]
-    buttons = [[turn.button("redeem.take_button", "redeem", "offer", reward.id)]]
-    return [turn.reply("redeem.cost_enough", name=name, cost=cost, balance=balance, buttons=buttons)]
