@@ -18,7 +18,9 @@ from actions.ticket_desk import change_status
 from actions.tickets import create_ticket, rate_ticket
 from bot.telegram.console_desk import open_telegram_desk
 from console.app import create_app
+from jobs.tickets import announce_overdue_tickets
 from nlu.training_data import known_intents
+from runtime.services import open_services, service_levels
 from runtime.settings import PROJECT_ROOT, Settings
 from storage.engine import SessionFactory
 from storage.models import Customer, Handoff, Ticket
@@ -33,6 +35,7 @@ class Desk:
     bot: RunningBot
     app: FastAPI
     shop: SessionFactory
+    settings: Settings
 
     def customer(self, user_id: int, language_code: str) -> Conversation:
         return self.bot.customer(user_id, language_code)
@@ -54,6 +57,16 @@ class Desk:
                 order_ref=None, now=datetime.now(UTC) - age,
             )  # fmt: skip
             return ticket.id
+
+    async def run_overdue_job(self) -> int:
+        """One run of the worker's overdue-ticket job, posting through the Telegram desk as the worker does;
+        how many tickets it announced."""
+        business, targets = service_levels(self.settings)
+        async with open_services(self.settings) as services, open_telegram_desk(self.settings, services) as desk:
+            return await announce_overdue_tickets(
+                session_factory=services.session_factory, now=datetime.now(UTC), timezone=services.timezone,
+                business=business, targets=targets, announce=desk.announce_overdue,
+            )  # fmt: skip
 
     async def rated_chat(self, telegram_user_id: int, *, staff: str, wait: timedelta, rating: int) -> None:
         """The customer's open chat taken by `staff` after `wait`, closed and rated (as if done long ago)."""
@@ -104,4 +117,4 @@ async def running_desk(
         app = create_app(
             settings, channel_factory=partial(open_telegram_desk, settings), intents=known_intents(PROJECT_ROOT)
         )
-        yield Desk(bot=bot, app=app, shop=shop)
+        yield Desk(bot=bot, app=app, shop=shop, settings=settings)

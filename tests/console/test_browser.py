@@ -15,7 +15,7 @@ from playwright.async_api import Browser, expect
 from carebot.commands.nlu_labels import export_labels
 from runtime.settings import PROJECT_ROOT, Settings
 from storage.engine import SessionFactory
-from tests.bot.telegram.conftest import EN_CUSTOMER, ZH_CUSTOMER
+from tests.bot.telegram.conftest import EN_CUSTOMER, STAFF_GROUP_ID, ZH_CUSTOMER
 from tests.bot.telegram.harness import button_data, texts
 from tests.console.browser import CHROMIUM, chromium, log_in, screenshot, serving
 from tests.console.conftest import PASSWORD
@@ -138,6 +138,14 @@ async def test_a_ticket_moves_through_its_statuses_with_the_customer_told(
     await page.get_by_role("link", name="Tickets").click()
     await expect(page.locator(f"tr:has(a:text-is('#{overdue_id}'))")).to_have_class("overdue")
     await expect(page.locator(f"tr:has(a:text-is('#{ticket_id}'))")).not_to_have_class("overdue")
+    # The worker's overdue job, run twice: the staff group hears of the overdue ticket once.
+    assert [await running.run_overdue_job(), await running.run_overdue_job()] == [1, 0]
+    announcements = [
+        call
+        for call in running.bot.api.calls("sendMessage")
+        if call.params.get("chat_id") == STAFF_GROUP_ID and f"#{overdue_id}" in str(call.params.get("text"))
+    ]
+    assert len(announcements) == 1
     await page.get_by_role("link", name=f"#{ticket_id}", exact=True).click()
 
     for button, status, told in (
