@@ -33,6 +33,20 @@ MAX_ITEM = 200
 MAX_REASON = 500
 FILLER = frozenset({"hmm", "hm", "um", "uh", "er", "what", "?", "？", "啊", "呃", "额", "哦", "诶"})
 MAX_PHOTOS = 10
+# A reason typed where the item was asked ("不想要了" right after the order): noted, not taken for the item.
+TYPED_REASONS = {
+    "changed_mind": re.compile(
+        r"不想要|不要了|不喜欢|用不上|买多了|买错了|changed? my mind|don'?t (?:want|need|like) it"
+    ),
+    "size": re.compile(
+        r"尺码不|不合身|太大|太小|偏大|偏小|穿不下|wrong size|too (?:big|small|tight|loose)|doesn'?t fit"
+    ),
+    "faulty": re.compile(
+        r"坏了|坏的|质量|破了|破损|裂了|不能用|用不了|没反应|faulty|broken|damaged|defect|doesn'?t work"
+    ),
+    "not_as_described": re.compile(r"不符|色差|和图片不|跟图片不|与描述|not as described|looks different"),
+    "wrong_item": re.compile(r"发错|寄错|wrong (?:item|one|size sent|product)"),
+}
 # "That's all" at the photo step: the photos sent so far (or none) go with the request.
 PHOTOS_DONE = re.compile(
     r"^(?:好了?|好的|行了?|发完了?|就这些|就这样|没了|没有了|完了|可以了|ok|okay|done|finished|that'?s all|that'?s it|"
@@ -117,8 +131,16 @@ def _next_question(turn: Turn) -> list[Reply]:
     if not flow.get("item"):
         flow["step"] = "item"
         return [turn.reply("return.ask_item")]
+    if flow.get("reason"):  # given already, where the item was asked
+        return _ask_photos(turn)
     flow["step"] = "reason"
     return [turn.reply("return.ask_reason", buttons=_reason_buttons(turn))]
+
+
+def typed_reason(text: str) -> str | None:
+    """One of REASONS when the text says it in so many words ("不想要了", "too small"), else None."""
+    folded = normalise(text)
+    return next((reason for reason, words in TYPED_REASONS.items() if words.search(folded)), None)
 
 
 def reprompt(turn: Turn) -> list[Reply]:
@@ -195,6 +217,11 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
     if step == "item":
         if is_no_answer(text) or is_acknowledgement(text) or _is_filler(text):
             return ask_again(turn, "return.ask_item")
+        reason = typed_reason(text)
+        if reason is not None and not flow.get("reason"):  # "不想要了"; "手表屏幕坏了": the item and the reason
+            flow["reason"] = text[:MAX_REASON]
+            if not await _item_named(turn, text, None):
+                return [turn.reply("return.reason_noted", reason=turn.t(f"return.reason.{reason}"))]
         flow["item"] = text[:MAX_ITEM]
         return _next_question(turn)
     if step == "reason":

@@ -201,6 +201,8 @@ TEXTS: dict[str, str] = {
     "days, and electronics have a one-year warranty; you can go on with the request, or tap below to talk to a "
     "person.",
     "return.ask_item": "Which item is it (name, and size or colour if any)?",
+    "return.reason_noted": "Got it, the reason is noted ({reason}). Which item is it (name, and size or colour "
+    "if any)?",
     "return.ask_reason": "What's the reason? Tap one, or type it in your own words:",
     "return.reason.size": "Wrong size or fit",
     "return.reason.faulty": "Faulty or damaged (warranty)",
