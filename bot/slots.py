@@ -15,7 +15,8 @@ NO_ANSWER = re.compile(
     r"^(?:没有|无|没|不知道|不清楚|忘了|忘记了|不记得了?|记不清了?|记不得了?|想不起来了?|找不到了?|找不着了?|"
     r"弄丢了|丢了|删了|没保存|没存|跳过|略过|不用了?|没有订单号?|没订单号?|没单号|不晓得|不太清楚|"
     r"none|no|nope|skip|pass|n/?a|no idea|dunno|not sure|don'?t know|do not know|i don'?t know|"
-    r"(?:i )?(?:can'?t|cannot|don'?t|do not) (?:remember|recall|find it|find|have it|have one|have)|"
+    r"(?:i )?(?:can'?t|cannot|don'?t|do not) (?:remember|recall|find it|find|have it|have one|have)"
+    r"(?: (?:it|that|one|(?:the|my|an?) (?:order )?(?:number|id|one|order)))?|"
     r"(?:i )?(?:lost|deleted|forgot) (?:it|the number|my order number|the order number)|i forgot|"
     r"no order(?: number)?|haven'?t got (?:it|one)|not available|skip (?:it|this)|don'?t have (?:it|one|the number))$"
 )

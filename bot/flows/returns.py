@@ -18,7 +18,7 @@ from actions import orders, products, tickets
 from bot import callbacks
 from bot.callbacks import Callback
 from bot.conversation import Button, Reply, StaffNotice
-from bot.flows.yesno import is_acknowledgement, normalise, yes_or_no
+from bot.flows.yesno import NO, YES, is_acknowledgement, is_question, normalise, yes_or_no
 from bot.patterns import find_order_id
 from bot.replies import stale_button
 from bot.slots import ask_again, is_no_answer
@@ -33,6 +33,8 @@ MAX_ITEM = 200
 MAX_REASON = 500
 FILLER = frozenset({"hmm", "hm", "um", "uh", "er", "what", "?", "？", "啊", "呃", "额", "哦", "诶"})
 MAX_PHOTOS = 10
+QUESTION_START = re.compile(r"^(?:when|what|how|where|why|who|can i|could i|do i|do you|does|is there|are there)\b")
+QUESTION_WORDS = re.compile(r"(?:吗|呢|多少|怎么|什么时候|为什么|几点|哪里)$|^(?:请问|怎么|为什么|什么时候)")
 # A reason typed where the item was asked ("不想要了" right after the order): noted, not taken for the item.
 TYPED_REASONS = {
     "changed_mind": re.compile(
@@ -213,9 +215,14 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
             return _order_chosen(turn, own)
         if is_no_answer(text):
             return _order_chosen(turn, None)
+        if not flow.get("item") and await _item_named(turn, text, None):  # "the earbuds, left one is dead"
+            flow["item"] = text[:MAX_ITEM]
+            if typed_reason(text) is not None:
+                flow["reason"] = text[:MAX_REASON]
+            return [turn.reply("return.item_noted", buttons=_order_buttons(turn))]
         return ask_again(turn, "return.order_not_found", buttons=_order_buttons(turn))
     if step == "item":
-        if is_no_answer(text) or is_acknowledgement(text) or _is_filler(text):
+        if is_no_answer(text) or is_acknowledgement(text) or _is_filler(text) or _asks_something(text):
             return ask_again(turn, "return.ask_item")
         reason = typed_reason(text)
         if reason is not None and not flow.get("reason"):  # "不想要了"; "手表屏幕坏了": the item and the reason
@@ -225,7 +232,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
         flow["item"] = text[:MAX_ITEM]
         return _next_question(turn)
     if step == "reason":
-        if is_no_answer(text) or is_acknowledgement(text) or _is_filler(text):
+        if is_no_answer(text) or is_acknowledgement(text) or _is_filler(text) or _asks_something(text):
             return ask_again(turn, "return.ask_reason", buttons=_reason_buttons(turn))
         flow["reason"] = text[:MAX_REASON]
         return _ask_photos(turn)
@@ -255,9 +262,16 @@ async def _photos_answer(turn: Turn, text: str) -> list[Reply]:
 
 
 def _is_filler(text: str) -> bool:
-    """ "hmm", "?": not a reason anyone would write down."""
+    """ "hmm", "?", "yes": not an item or a reason anyone would write down."""
     stripped = text.strip().lower().rstrip("?？!！.。")
-    return stripped in FILLER or not stripped
+    return stripped in FILLER or not stripped or normalise(text) in YES or normalise(text) in NO
+
+
+def _asks_something(text: str) -> bool:
+    """ "when do my points expire", "运费多少？": a question of the customer's own, not an item or a reason
+    (counted as a miss, so the pipeline answers it as an aside and asks again)."""
+    folded = normalise(text)
+    return is_question(text) or bool(QUESTION_START.match(folded) or QUESTION_WORDS.search(folded))
 
 
 def _confirm_buttons(turn: Turn) -> list[list[Button]]:

@@ -203,6 +203,7 @@ TEXTS: dict[str, str] = {
     "return.ask_item": "Which item is it (name, and size or colour if any)?",
     "return.reason_noted": "Got it, the reason is noted ({reason}). Which item is it (name, and size or colour "
     "if any)?",
+    "return.item_noted": "Got it, the item is noted. Which order is it? Tap one of your orders, or type the number:",
     "return.ask_reason": "What's the reason? Tap one, or type it in your own words:",
     "return.reason.size": "Wrong size or fit",
     "return.reason.faulty": "Faulty or damaged (warranty)",

@@ -183,6 +183,7 @@ TEXTS: dict[str, str] = {
     "您可以继续登记，也可以点下面的按钮转人工客服。",
     "return.ask_item": "请问是哪件商品（名称，有尺码或颜色的话也请说明）？",
     "return.reason_noted": "好的，原因记下了（{reason}）。是哪件商品呢？名称，有尺码或颜色的话也请说明。",
+    "return.item_noted": "好的，商品记下了。请问是哪个订单？可以点选下面的订单，或直接输入订单号：",
     "return.ask_reason": "请问退换的原因是？可以点选，也可以直接打字说明：",
     "return.reason.size": "尺码不合适",
     "return.reason.faulty": "质量问题/损坏（保修）",

@@ -71,6 +71,10 @@ def load_stories() -> list[Story]:
     stories: list[Story] = []
     for path in sorted(STORIES_DIR.glob("*.yml")):
         for item in yaml.safe_load(path.read_text(encoding="utf-8"))["stories"]:
+            for step in item["steps"]:
+                for key in ("say", "press"):  # YAML reads a bare yes/no/on as a boolean: "True" would be sent
+                    if key in step and not isinstance(step[key], str):
+                        raise ValueError(f"{path.name}: {item['story']!r}: quote {key}: {step[key]!r}")
             stories.append(
                 Story(
                     name=item["story"],
