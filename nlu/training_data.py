@@ -15,17 +15,25 @@ LABELLED_FILE = "labelled.yml"  # what `carebot nlu labels export` writes into e
 
 
 def example_files(root: Path) -> list[Path]:
-    """The YAML example files of the training (nlu/data), dev (nlu/dev) and held-out (nlu/tests) sets."""
+    """The example files of the training (nlu/data), dev (nlu/dev) and held-out (nlu/tests) sets: YAML, and
+    `intent<TAB>text[<TAB>kind]` TSV in the dev and held-out folders."""
     files: list[Path] = []
     for folder in ("data", "dev", "tests"):
-        files += sorted(p for p in (root / "nlu" / folder).rglob("*") if p.suffix in {".yml", ".yaml"})
+        suffixes = {".yml", ".yaml"} if folder == "data" else {".yml", ".yaml", ".tsv"}
+        files += sorted(p for p in (root / "nlu" / folder).rglob("*") if p.suffix in suffixes)
     return files
 
 
 def read_examples(paths: Iterable[Path]) -> dict[str, list[str]]:
-    """intent -> example texts (plain, annotations removed) of the files' `nlu:` sections."""
+    """intent -> example texts (plain, annotations removed) of the files' `nlu:` sections or TSV lines."""
     examples: dict[str, list[str]] = {}
     for path in paths:
+        if path.suffix == ".tsv":
+            for line in path.read_text(encoding="utf-8-sig").splitlines()[1:]:
+                fields = line.split("\t")
+                if len(fields) >= 2 and fields[1].strip():
+                    examples.setdefault(fields[0].strip(), []).append(fields[1].strip())
+            continue
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for block in document.get("nlu") or []:
             if not isinstance(block, dict) or "intent" not in block:

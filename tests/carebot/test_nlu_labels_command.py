@@ -21,7 +21,7 @@ from storage.models import Customer
 LABELLED = {
     "hi": "greet",  # already a training example: left out
     "my order SO-20261101-007 never came, 2 cups, call 13800138000": "order_status",
-    "我的积分怎么少了": "check_points",
+    "我的积分为什么一下子少了好多": "check_points",
 }
 
 
@@ -57,4 +57,4 @@ def test_export_writes_one_file_per_language(cli: CliRunner, cli_database_url: s
     assert english["nlu"] == [
         {"intent": "order_status", "examples": "- my order SO-20000101-001 never came, 2 cups, call 13800000000\n"}
     ]
-    assert chinese["nlu"] == [{"intent": "check_points", "examples": "- 我的积分怎么少了\n"}]
+    assert chinese["nlu"] == [{"intent": "check_points", "examples": "- 我的积分为什么一下子少了好多\n"}]

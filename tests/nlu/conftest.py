@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlu.evaluation import Example, read_yaml
+from nlu.evaluation import Example, read_examples, read_yaml
 from nlu.training import Project
 
 
@@ -21,4 +21,5 @@ def test_examples(project: Project) -> list[Example]:
 
 @pytest.fixture(scope="session")
 def dev_examples(project: Project) -> list[Example]:
-    return read_yaml(project, sorted(project.dev_dir.glob("*.yml")))
+    """nlu/dev: the YAML sets and the TSV sets (intent<TAB>text[<TAB>kind], e.g. hard.tsv)."""
+    return read_examples(project, sorted(p for p in project.dev_dir.iterdir() if p.suffix in {".yml", ".tsv"}))

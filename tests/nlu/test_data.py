@@ -8,6 +8,7 @@ from collections import Counter
 
 import pytest
 
+from nlu.components.text_normaliser import normalise
 from nlu.evaluation import Example, intent_family, language_of
 from nlu.generated import faq_topics_of
 from nlu.training import Project
@@ -23,8 +24,9 @@ MIN_TEST_PER_LANGUAGE = 15
 
 
 def normalised(text: str) -> str:
-    """Case, spaces and trailing punctuation do not make two utterances different."""
-    return re.sub(r"[\s\W_]+$", "", re.sub(r"\s+", " ", text.strip().lower()))
+    """Case, spaces and trailing punctuation do not make two utterances different (emoji-only ones keep theirs)."""
+    spaced = re.sub(r"\s+", " ", text.strip().lower())
+    return re.sub(r"[\s\W_]+$", "", spaced) or spaced
 
 
 def counts(examples: list[Example]) -> Counter[tuple[str, str]]:
@@ -93,3 +95,12 @@ def test_held_out_faq_topics_are_known(project: Project, test_examples: list[Exa
     catalogue = json.loads(project.catalogue.read_text(encoding="utf-8"))
     topics = {e.intent.split("/", 1)[1] for e in test_examples if e.intent.startswith("faq/")}
     assert topics <= set(faq_topics_of(catalogue))
+
+
+def test_no_dev_or_held_out_example_in_training_as_the_model_reads_them(
+    training_examples: list[Example], dev_examples: list[Example], test_examples: list[Example]
+) -> None:
+    """The same check after the model's own normalisation: 我的點數 and 我的点数 are one utterance to it."""
+    training = {normalised(normalise(e.text)) for e in training_examples}
+    leaked = sorted(e.text for e in [*dev_examples, *test_examples] if normalised(normalise(e.text)) in training)
+    assert not leaked, f"dev or held-out examples also in training once normalised: {leaked[:20]}"
