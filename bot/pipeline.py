@@ -67,6 +67,7 @@ FLOW_INTENTS = {
 ASIDE_INTENTS = frozenset(
     {"check_points", "points_history", "membership_info", "product_question", "order_status", "faq", "greet", "thanks"}
 )  # answered inside a flow, which then asks its question again
+ASIDE_TOPICS = frozenset({"points_expiry", "points_earning", "referral", "returns_policy"})  # the same, by topic
 
 
 def _suggestions(text: str, result: NluResult) -> list[str]:
@@ -298,6 +299,10 @@ class Pipeline:
     async def _aside(self, turn: Turn) -> list[Reply] | None:
         """A simple question asked in the middle of a flow, answered when the model is sure of it; the flow
         then asks its own question again. Requests that would start another flow are not asides."""
+        topic = topic_of(turn.incoming.text)
+        if topic in ASIDE_TOPICS:  # "when do my points expire": a question the topics know better than the model
+            turn.handler = f"flow.aside.{topic}"
+            return await TOPIC_HANDLERS[topic](turn)
         result = await self._services.nlu.parse(simplified(turn.incoming.text))
         if not result.confident or result.from_fallback_router:
             return None

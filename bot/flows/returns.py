@@ -44,7 +44,9 @@ TYPED_REASONS = {
         r"尺码不|不合身|太大|太小|偏大|偏小|穿不下|wrong size|too (?:big|small|tight|loose)|doesn'?t fit"
     ),
     "faulty": re.compile(
-        r"坏了|坏的|质量|破了|破损|裂了|不能用|用不了|没反应|faulty|broken|damaged|defect|doesn'?t work"
+        r"坏了|坏的|质量|破了|破损|裂了|不能用|用不了|没反应|没声音|充不进|开不了机|"
+        r"faulty|broken|damaged|defect|doesn'?t work|not working|stopped working|is dead|no sound|"
+        r"won'?t (?:charge|turn on)"
     ),
     "not_as_described": re.compile(r"不符|色差|和图片不|跟图片不|与描述|not as described|looks different"),
     "wrong_item": re.compile(r"发错|寄错|wrong (?:item|one|size sent|product)"),
