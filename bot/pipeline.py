@@ -369,7 +369,9 @@ class Pipeline:
             return await menu.cancel(turn)
         result = await self._services.nlu.parse(simplified(turn.incoming.text))
         turn.nlu = result
-        if not result.confident:
+        if not result.confident or (
+            result.intent in ("faq", "product_question") and shop.points_back(turn.incoming.text)
+        ):
             # "how much is it?", "那黑色的呢": about the product just discussed (the model cannot know which)
             follow_up = await shop.product_follow_up(turn)
             if follow_up is not None:

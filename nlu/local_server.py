@@ -39,13 +39,15 @@ def is_ready(url: str, timeout: float = 1.0) -> bool:
 
 
 @contextmanager
-def running_server(project: Project, *, port: int | None = None, log: Path | None = None) -> Iterator[str]:
-    """A Rasa server with the current model on a free port; yields its URL and stops it afterwards."""
+def running_server(
+    project: Project, *, port: int | None = None, log: Path | None = None, model: Path | None = None
+) -> Iterator[str]:
+    """A Rasa server with `model` (default: the current one) on a free port; yields its URL, then stops it."""
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     output = log.open("w", encoding="utf-8") if log else subprocess.DEVNULL
     process = subprocess.Popen(
-        serve_command(project, model=current_model(project), port=port),
+        serve_command(project, model=model or current_model(project), port=port),
         cwd=project.root,
         env=rasa_environment(project),
         stdout=output,

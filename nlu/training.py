@@ -69,7 +69,8 @@ class Project:
     def hashed_inputs(self) -> list[Path]:
         data = sorted(p for p in self.data_dir.rglob("*") if p.suffix in {".yml", ".yaml"})
         components = sorted((self.root / "nlu" / "components").glob("*.py"))
-        return [self.config, *data, *components, self.root / "requirements" / "nlu.lock"]
+        locks = [self.root / "requirements" / name for name in ("nlu.lock", "nlu-nodeps.lock")]
+        return [self.config, *data, *components, *locks]
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,16 @@ COLOUR_WORD = re.compile(
     r"\b(black|white|red|blue|green|yellow|grey|gray|pink|purple|brown|beige|silver|gold|navy|khaki|orange)\b"
 )
 MAX_FOLLOW_UP = 30  # a follow-up is short: "how much is it?", "那黑色的呢", "有货吗"
+# A word pointing back at something already named: "how much is it?" is about the product just discussed,
+# however sure the model is that a price question is the shipping fee FAQ.
+POINTING_BACK = re.compile(
+    r"(?<![a-z])(?:it|its|this|that|this one|that one|these|those|them)(?![a-z])|它|这个|那个|这款|那款"
+)
+
+
+def points_back(text: str) -> bool:
+    """The message refers to something already named ("how much is it?", "这个多少钱")."""
+    return bool(POINTING_BACK.search(fold(text)))
 
 
 async def product_follow_up(turn: Turn) -> list[Reply] | None:

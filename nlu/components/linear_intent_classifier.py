@@ -6,6 +6,9 @@ word and char n-gram counts trains in seconds and is as accurate or better (see 
 placed after DIETClassifier with `diet_weight > 0`, the final ranking is a weighted average of both
 probability distributions, so the ensemble keeps DIET's view of word order.
 
+Dense sentence features (e.g. `MiniLMFeaturizer`'s embedding), when the pipeline has them, are appended
+to the unit-length TF-IDF row, scaled by `dense_weight`.
+
 The weights are persisted as plain numpy arrays (no pickle) and prediction is a matrix product.
 """
 
@@ -56,6 +59,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "random_seed": 42,
             # add both full distributions to the parse output (for tuning diet_weight offline)
             "expose_parts": False,
+            # scale of the dense sentence features appended to the TF-IDF row (0 = ignore them)
+            "dense_weight": 1.0,
         }
 
     def __init__(
@@ -96,6 +101,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         counts.sum_duplicates()
         idf = _idf(counts)
         features = _tfidf(counts, idf)
+        dense = self._dense_rows(examples)
+        if dense is not None:
+            features = scipy.sparse.hstack([features, scipy.sparse.csr_matrix(dense)], format="csr")
         index = {label: i for i, label in enumerate(labels)}
         targets = np.array([index[m.get(INTENT)] for m in examples])
         model = LogisticRegression(
@@ -119,17 +127,32 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             row = _sentence_row(message)
             if self._weights is None or row is None:
                 continue
-            probabilities = self._probabilities(row)
+            probabilities = self._probabilities(row, message)
             if self.component_config["expose_parts"]:
                 self._expose_parts(message, probabilities)
             probabilities = self._blend(message, probabilities)
             self._set_prediction(message, probabilities)
         return messages
 
-    def _probabilities(self, row: scipy.sparse.spmatrix) -> np.ndarray:
+    def _dense_rows(self, messages: List[Message]) -> Optional[np.ndarray]:
+        """The messages' dense sentence features times dense_weight, one row each; None without any."""
+        weight = float(self.component_config["dense_weight"])
+        rows = [_dense_row(m) for m in messages]
+        width = max((r.shape[0] for r in rows if r is not None), default=0)
+        if weight <= 0 or width == 0:
+            return None
+        return weight * np.stack([r if r is not None else np.zeros(width, np.float32) for r in rows])
+
+    def _probabilities(self, row: scipy.sparse.spmatrix, message: Message) -> np.ndarray:
         assert self._weights is not None
-        columns, values = _tfidf_row(scipy.sparse.csr_matrix(row), self._weights["idf"])
-        logits = self._weights["coef"][:, columns] @ values + self._weights["intercept"]
+        idf = self._weights["idf"]
+        columns, values = _tfidf_row(scipy.sparse.csr_matrix(row), idf)
+        coef = self._weights["coef"]
+        logits = coef[:, columns] @ values + self._weights["intercept"]
+        if coef.shape[1] > idf.shape[0]:  # trained with dense features
+            dense = self._dense_rows([message])
+            if dense is not None and dense.shape[1] == coef.shape[1] - idf.shape[0]:
+                logits = logits + coef[:, idf.shape[0] :] @ dense[0]
         if logits.size == 1:  # binary problem: sklearn keeps one row of coefficients
             logits = np.array([-logits[0], logits[0]])
         logits = logits - logits.max()
@@ -201,6 +224,16 @@ def _sentence_row(message: Message) -> Optional[scipy.sparse.spmatrix]:
         if f.attribute == TEXT and f.is_sparse() and f.type == FEATURE_TYPE_SENTENCE
     ]
     return scipy.sparse.hstack(blocks, format="csr") if blocks else None
+
+
+def _dense_row(message: Message) -> Optional[np.ndarray]:
+    """The message's dense sentence features (all dense featurizers, in pipeline order), one vector."""
+    blocks = [
+        np.asarray(f.features, dtype=np.float32).reshape(-1)
+        for f in message.features
+        if f.attribute == TEXT and f.is_dense() and f.type == FEATURE_TYPE_SENTENCE
+    ]
+    return np.concatenate(blocks) if blocks else None
 
 
 def _idf(counts: scipy.sparse.csr_matrix) -> np.ndarray:

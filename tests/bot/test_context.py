@@ -93,3 +93,14 @@ async def test_a_question_the_model_is_sure_of_is_not_a_follow_up(chat: Chat, nl
     await chat.say("卫衣多少钱")
     outcome = await chat.say("金卡有什么权益")  # 金 is also a colour: the model's answer comes first
     assert "金卡会员" in text_of(outcome) and "卫衣" not in text_of(outcome)
+
+
+async def test_a_price_question_pointing_back_is_a_follow_up_however_sure_the_model_is(
+    chat: Chat, nlu: ScriptedNlu
+) -> None:
+    nlu.say("do you have the hoodie in XL?", "product_question", product="hoodie")
+    nlu.say("how much is it?", "faq", faq_topic="faq/shipping_fee")  # sure, and wrong: "it" is the hoodie
+    nlu.say("how much is shipping?", "faq", faq_topic="faq/shipping_fee")
+    await chat.say("do you have the hoodie in XL?")
+    assert text_of(await chat.say("how much is it?")) == "Hoodie costs 239.00 yuan."
+    assert "Hoodie" not in text_of(await chat.say("how much is shipping?"))

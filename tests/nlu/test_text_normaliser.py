@@ -82,3 +82,23 @@ def test_homophone_typos_and_pinyin_share_syllables() -> None:
 def test_english_is_not_read_as_pinyin() -> None:
     assert token_syllables(["i", "want", "a", "refund"]) == [[], [], [], []]
     assert token_syllables(["change", "my", "name"]) == [[], [], []]
+
+
+@pytest.mark.parametrize(
+    ("typed", "seen"),
+    [
+        ("where is my shein order", "where is my shein sigotherbrand order"),
+        ("屈臣氏會員積分查詢", "屈臣氏 sigotherbrand 会员积分查询"),
+        ("my Asia  Miles balance", "my Asia Miles sigotherbrand balance"),
+    ],
+)
+def test_other_businesses_are_marked(typed: str, seen: str) -> None:
+    assert normalise(typed) == seen
+    assert normalise(seen) == seen
+
+
+@pytest.mark.parametrize(
+    "text", ["我的积分", "do you have a target price", "boots in size 40", "united states shipping"]
+)
+def test_everyday_words_are_not_other_businesses(text: str) -> None:
+    assert "sigotherbrand" not in normalise(text)
