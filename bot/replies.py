@@ -5,8 +5,10 @@ Handlers, flows and the pipeline all import these from here, so flows never impo
 
 from __future__ import annotations
 
-from bot.conversation import Button, Reply
+from bot.conversation import Button, Reply, StaffNotice
+from bot.texts import text
 from bot.turn import Turn
+from storage.models import Ticket
 
 MENU_INTENTS = (
     ("check_points", "menu.points"),
@@ -39,3 +41,23 @@ def main_menu(turn: Turn, key: str = "menu.intro") -> list[Reply]:
 def stale_button(turn: Turn) -> list[Reply]:
     """A button from an old message, a finished flow or forged data: say so and show the menu."""
     return main_menu(turn, "callback.stale")
+
+
+def new_ticket_notice(turn: Turn, ticket: Ticket) -> StaffNotice:
+    """The staff group's notice of a ticket the customer just opened (complaint or return), with its due time."""
+    due = ticket.sla_due_at.astimezone(turn.services.timezone).strftime("%Y-%m-%d %H:%M")
+    return StaffNotice(
+        kind="ticket",
+        customer_id=turn.customer.id,
+        text=text(
+            turn.services.default_language,
+            "staff.ticket",
+            ticket=ticket.id,
+            category=ticket.category,
+            priority=ticket.priority,
+            due=due,
+            name=turn.customer.name or "—",
+            customer=turn.customer.id,
+            description=ticket.description,
+        ),
+    )

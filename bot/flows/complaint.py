@@ -15,12 +15,11 @@ import secrets
 from actions import orders, tickets
 from bot import callbacks
 from bot.callbacks import Callback
-from bot.conversation import Button, Reply, StaffNotice
+from bot.conversation import Button, Reply
 from bot.flows.yesno import yes_or_no
 from bot.patterns import ORDER_ID, find_order_id, fold
-from bot.replies import stale_button
+from bot.replies import new_ticket_notice, stale_button
 from bot.slots import ask_again, is_already_said, is_no_answer
-from bot.texts import text
 from bot.turn import Turn
 
 CATEGORIES = ("quality", "delivery", "wrong_item", "service", "other")
@@ -265,22 +264,6 @@ async def _create_ticket(turn: Turn) -> list[Reply]:
         business=turn.services.business,
         targets=turn.services.targets,
     )
+    turn.notices.append(new_ticket_notice(turn, ticket))
     due = ticket.sla_due_at.astimezone(turn.services.timezone).strftime("%Y-%m-%d %H:%M")
-    turn.notices.append(
-        StaffNotice(
-            kind="ticket",
-            customer_id=turn.customer.id,
-            text=text(
-                turn.services.default_language,
-                "staff.ticket",
-                ticket=ticket.id,
-                category=ticket.category,
-                priority=ticket.priority,
-                due=due,
-                name=turn.customer.name or "—",
-                customer=turn.customer.id,
-                description=ticket.description,
-            ),
-        )
-    )
     return [turn.reply("complaint.created", ticket=ticket.id, due=due)]

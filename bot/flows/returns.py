@@ -20,7 +20,7 @@ from bot.callbacks import Callback
 from bot.conversation import Button, Reply, StaffNotice
 from bot.flows.yesno import NO, YES, is_acknowledgement, is_question, normalise, yes_or_no
 from bot.patterns import find_order_id
-from bot.replies import stale_button
+from bot.replies import new_ticket_notice, stale_button
 from bot.slots import ask_again, is_no_answer
 from bot.texts import text as catalogue_text
 from bot.turn import Turn
@@ -340,25 +340,8 @@ async def _create_ticket(turn: Turn) -> list[Reply]:
 
 def _tell_staff(turn: Turn, ticket: Ticket, photos: list[tickets.Photo]) -> None:
     """The new return ticket in the staff group, its photos copied after it."""
+    turn.notices.append(new_ticket_notice(turn, ticket))
     language = turn.services.default_language
-    due = ticket.sla_due_at.astimezone(turn.services.timezone).strftime("%Y-%m-%d %H:%M")
-    turn.notices.append(
-        StaffNotice(
-            kind="ticket",
-            customer_id=turn.customer.id,
-            text=catalogue_text(
-                language,
-                "staff.ticket",
-                ticket=ticket.id,
-                category=ticket.category,
-                priority=ticket.priority,
-                due=due,
-                name=turn.customer.name or "—",
-                customer=turn.customer.id,
-                description=ticket.description,
-            ),
-        )
-    )
     for number, photo in enumerate(photos, start=1):
         turn.notices.append(
             StaffNotice(
