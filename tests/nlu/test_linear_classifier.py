@@ -5,9 +5,8 @@ The component runs in the Rasa environment (Python 3.10), so the checks run ther
 
 from __future__ import annotations
 
-import subprocess
-
-from nlu.training import Project, rasa_environment
+from nlu.training import Project
+from tests.nlu.rasa_checks import run_in_rasa
 
 CHECKS = """
 import numpy as np, scipy.sparse as sp
@@ -39,13 +38,4 @@ print("ok")
 
 
 def test_parse_time_features_and_scores_match_training_time(project: Project) -> None:
-    completed = subprocess.run(
-        [str(project.rasa_python), "-c", CHECKS],
-        capture_output=True,
-        text=True,
-        cwd=project.root,
-        env=rasa_environment(project),
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr[-2000:]
-    assert completed.stdout.strip().endswith("ok")
+    run_in_rasa(project, CHECKS)

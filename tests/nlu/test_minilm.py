@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import subprocess
-
-from nlu.training import Project, rasa_environment
+from nlu.training import Project
+from tests.nlu.rasa_checks import run_in_rasa
 
 CHECKS = """
 from unittest.mock import MagicMock
@@ -38,13 +37,4 @@ print("ok")
 
 
 def test_encoder_and_featurizer(project: Project) -> None:
-    completed = subprocess.run(
-        [str(project.rasa_python), "-c", CHECKS],
-        capture_output=True,
-        text=True,
-        cwd=project.root,
-        env=rasa_environment(project),
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr[-2000:]
-    assert completed.stdout.strip().endswith("ok")
+    run_in_rasa(project, CHECKS)

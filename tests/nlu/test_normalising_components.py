@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import subprocess
-
-from nlu.training import Project, rasa_environment
+from nlu.training import Project
+from tests.nlu.rasa_checks import run_in_rasa
 
 CHECKS = """
 from unittest.mock import MagicMock
@@ -48,13 +47,4 @@ print("ok")
 
 
 def test_tokens_are_normalised_and_homophones_share_pinyin_features(project: Project) -> None:
-    completed = subprocess.run(
-        [str(project.rasa_python), "-c", CHECKS],
-        capture_output=True,
-        text=True,
-        cwd=project.root,
-        env=rasa_environment(project),
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr[-2000:]
-    assert completed.stdout.strip().endswith("ok")
+    run_in_rasa(project, CHECKS)
